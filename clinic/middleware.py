@@ -1,0 +1,30 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+
+
+class StaffIdleTimeoutMiddleware:
+    """Log staff out after STAFF_IDLE_TIMEOUT seconds without a request.
+
+    Clinic computers are shared and left unattended between patients; patient sessions keep
+    Django's normal lifetime.
+    """
+
+    KEY = "_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_clinic_staff:
+            now = time.time()
+            last = request.session.get(self.KEY)
+            if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT:
+                logout(request)
+                messages.info(request, "You were signed out after 30 minutes without activity.")
+            else:
+                request.session[self.KEY] = now
+        return self.get_response(request)

@@ -1,0 +1,370 @@
+"""The practice: users and roles, locations, rooms, services, practitioners, hours, policy, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    PRACTITIONER = "practitioner", "Practitioner"
+    FRONT_DESK = "front_desk", "Front desk"
+    MANAGER = "manager", "Manager"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.MANAGER)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A login. Email is the username; the role decides what the person may see."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=32, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+    @property
+    def is_front_desk(self) -> bool:
+        return self.role == Role.FRONT_DESK
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_clinic_staff(self) -> bool:
+        return self.role in (Role.PRACTITIONER, Role.FRONT_DESK, Role.MANAGER)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("“%(value)s” is not an IANA time zone, e.g. Europe/London.", params={"value": value})
+
+
+TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    address = models.TextField()
+    phone = models.CharField(max_length=32, blank=True)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, validators=[validate_timezone])
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Room(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="room_unique_name_per_location")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location.name})"
+
+
+class ServiceKind(models.TextChoices):
+    INITIAL = "initial", "Initial consultation"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    RE_EVALUATION = "re_evaluation", "Re-evaluation"
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=ServiceKind.choices)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(480)])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Time kept free after the appointment (cleaning, notes).",
+    )
+    bookable_online = models.BooleanField(default=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    description = models.TextField(blank=True, help_text="What patients see when they book.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="service_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="service_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.buffer_minutes)
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PractitionerProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="practitioner")
+    licence_number = models.CharField(max_length=64)
+    licence_body = models.CharField("licensing body", max_length=120)
+    licence_expiry = models.DateField()
+    bio = models.TextField(blank=True)
+    specialties = models.CharField(max_length=255, blank=True, help_text="Comma-separated.")
+    services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
+    locations = models.ManyToManyField(Location, related_name="practitioners", blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        "parallel capacity",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="How many patients this practitioner can treat at once, in separate rooms.",
+    )
+    active = models.BooleanField(default=True)
+    calendar_token = models.CharField(max_length=64, unique=True, default=_new_token)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & Q(capacity__lte=4), name="practitioner_capacity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.full_name
+
+    def licence_valid_on(self, day: dt.date) -> bool:
+        """A practitioner cannot be booked from the licence expiry date onwards."""
+        return day < self.licence_expiry
+
+    @property
+    def licence_expired(self) -> bool:
+        return not self.licence_valid_on(timezone.localdate())
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WorkingHours(models.Model):
+    """A block of local wall-clock time at a location. Several blocks a day express breaks.
+
+    Overlapping blocks of one practitioner on one weekday are rejected by the database too (an
+    exclusion constraint on PostgreSQL, triggers on SQLite; see migration 0002).
+    """
+
+    practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["practitioner", "weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="workinghours_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__gte=0) & Q(weekday__lte=6), name="workinghours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M} at {self.location}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The block must end after it starts."})
+        if self.practitioner_id and self.start and self.end and self.weekday is not None:
+            clash = (
+                WorkingHours.objects.filter(
+                    practitioner_id=self.practitioner_id, weekday=self.weekday, start__lt=self.end, end__gt=self.start
+                )
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if clash:
+                raise ValidationError(
+                    {"start": f"This block overlaps {clash.start:%H:%M}–{clash.end:%H:%M} on the same day."}
+                )
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.CASCADE, related_name="time_off")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="timeoff_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner}: {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "Time off must end after it starts."})
+
+
+def default_reminder_offsets() -> list[int]:
+    return [48, 2]
+
+
+class ClinicPolicy(models.Model):
+    """The clinic's rules. There is exactly one row (pk=1); use ClinicPolicy.get()."""
+
+    min_notice_hours = models.PositiveSmallIntegerField("minimum booking notice (hours)", default=12)
+    max_advance_days = models.PositiveSmallIntegerField("maximum days in advance", default=90)
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        "cancellation window (hours)", default=24, help_text="Cancelling later than this is a late cancellation."
+    )
+    reminder_offsets_hours = models.JSONField(
+        "reminder offsets (hours before)", default=default_reminder_offsets, help_text="For example [48, 2]."
+    )
+    acute_cutoff_weeks = models.PositiveSmallIntegerField(default=6, help_text="Symptoms shorter than this are acute.")
+    chronic_cutoff_weeks = models.PositiveSmallIntegerField(
+        default=12, help_text="Symptoms longer than this are chronic; in between is subacute."
+    )
+    slot_step_minutes = models.PositiveSmallIntegerField(default=15, validators=[MinValueValidator(5)])
+
+    class Meta:
+        verbose_name = "clinic policy"
+        verbose_name_plural = "clinic policy"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="clinicpolicy_singleton"),
+            models.CheckConstraint(
+                condition=Q(chronic_cutoff_weeks__gt=F("acute_cutoff_weeks")), name="clinicpolicy_cutoffs_ordered"
+            ),
+            models.CheckConstraint(condition=Q(max_advance_days__gte=1), name="clinicpolicy_advance_positive"),
+            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="clinicpolicy_step_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return "Clinic policy"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        acute, chronic = self.acute_cutoff_weeks, self.chronic_cutoff_weeks
+        if acute is not None and chronic is not None and chronic <= acute:
+            raise ValidationError({"chronic_cutoff_weeks": "The chronic cut-off must be longer than the acute one."})
+        offsets = self.reminder_offsets_hours
+        if not isinstance(offsets, list) or not all(isinstance(o, int) and 0 < o <= 24 * 14 for o in offsets):
+            raise ValidationError(
+                {"reminder_offsets_hours": "Give a list of whole hours between 1 and 336, e.g. [48, 2]."}
+            )
+
+    @classmethod
+    def get(cls) -> ClinicPolicy:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class JobHeartbeat(models.Model):
+    """When each periodic job last ran, so a manager can see the worker and beat are alive."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEvent(models.Model):
+    """Who looked at or changed what, and from where. Append-only."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events")
+    action = models.CharField(max_length=32)  # view, create, update, sign, amend, ...
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+clinic_patterns = (
+    [
+        path("", views.manager_home, name="manager_home"),
+        path("staff/new/", views.staff_create, name="staff_create"),
+    ],
+    "clinic",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/change/", views.password_change, name="password_change"),
+    path("accounts/password/change/done/", views.password_change_done, name="password_change_done"),
+    path("accounts/password/reset/", views.password_reset, name="password_reset"),
+    path("accounts/password/reset/done/", views.password_reset_done, name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
+    path("accounts/reset/done/", views.password_reset_complete, name="password_reset_complete"),
+    path("manage/", include(clinic_patterns)),
+    path("me/", include("patients.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("practice/", include("plans.urls")),
+    path("admin/", admin.site.urls),
+]

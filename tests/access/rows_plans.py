@@ -1,0 +1,5 @@
+from .matrix import only
+
+ROWS = {
+    "plans:my_day": only("practitioner"),
+}

@@ -1,0 +1,136 @@
+"""Factories for the whole project. Each app's helpers add theirs below their section."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from clinic.models import (
+    ClinicPolicy,
+    Location,
+    PractitionerProfile,
+    Role,
+    Room,
+    Service,
+    ServiceKind,
+    TimeOff,
+    User,
+    WorkingHours,
+)
+from patients.models import Patient
+
+TEST_PASSWORD = "correct-horse-battery-9"
+
+# --- clinic ----------------------------------------------------------------------------------
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    role = Role.PATIENT
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    address = "1 High Street"
+    phone = "+44 20 7946 0000"
+    timezone = "Europe/London"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    location = factory.SubFactory(LocationFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    kind = ServiceKind.FOLLOW_UP
+    duration_minutes = 45
+    buffer_minutes = 15
+    bookable_online = True
+    description = "A follow-up treatment session."
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PractitionerProfile
+
+    user = factory.SubFactory(UserFactory, role=Role.PRACTITIONER)
+    licence_number = factory.Sequence(lambda n: f"LIC-{1000 + n}")
+    licence_body = "British Acupuncture Council"
+    licence_expiry = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365 * 2))
+    capacity = 1
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    location = factory.SubFactory(LocationFactory)
+    weekday = 0
+    start = dt.time(9, 0)
+    end = dt.time(17, 0)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeOff
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    start = factory.LazyFunction(timezone.now)
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=8))
+    reason = "Leave"
+
+
+def policy(**overrides) -> ClinicPolicy:
+    p = ClinicPolicy.get()
+    for k, v in overrides.items():
+        setattr(p, k, v)
+    p.save()
+    return p
+
+
+# --- patients --------------------------------------------------------------------------------
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    full_name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    phone = factory.Sequence(lambda n: f"+44 7700 9{n:05d}")
+    date_of_birth = dt.date(1975, 5, 17)
+
+
+class PatientUserFactory(PatientFactory):
+    """A patient record with a login."""
+
+    user = factory.SubFactory(
+        UserFactory,
+        role=Role.PATIENT,
+        email=factory.SelfAttribute("..email"),
+        full_name=factory.SelfAttribute("..full_name"),
+    )
