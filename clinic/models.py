@@ -368,3 +368,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+
+
+class PregnancyCaution(models.TextChoices):
+    FORBIDDEN = "forbidden", "Traditionally forbidden in pregnancy"
+    CHECK = "check", "Lower-abdominal, lumbar or sacral: check first"
+    NONE = "none", "Not flagged"
+
+
+class AcupuncturePoint(models.Model):
+    """Reference data: the WHO 2008 standard points plus the extra points used for sciatica."""
+
+    code = models.CharField(max_length=16, unique=True)  # e.g. BL40, EX-B2, ASHI
+    channel_code = models.CharField(max_length=8)
+    channel_name = models.CharField(max_length=64)
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+    pinyin = models.CharField(max_length=64)
+    pinyin_plain = models.CharField(max_length=64)
+    pregnancy_caution = models.CharField(max_length=12, choices=PregnancyCaution.choices)
+    region = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["channel_code", "number", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.pinyin_plain}"
