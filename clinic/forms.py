@@ -1,19 +1,66 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
-from django import forms
+import datetime as dt
 
-from .models import Role, User
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import timezone
+
+from . import queries
+from .models import Location, Role, Service, User
 
 
 class StaffCreateForm(forms.Form):
+    """A staff account. For practitioners the licence is asked for here, because without it they
+    cannot be booked and the profile would otherwise be a second trip through the admin."""
+
     full_name = forms.CharField(max_length=150)
-    email = forms.EmailField()
+    email = forms.EmailField(help_text="They log in with this address; we send them a link to choose a password.")
     phone = forms.CharField(max_length=32, required=False)
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in Role if r != Role.PATIENT])
+    licence_number = forms.CharField(max_length=64, required=False)
+    licence_body = forms.CharField(
+        label="Licensing body", max_length=120, required=False, help_text="For example British Acupuncture Council."
+    )
+    licence_expiry = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a real date, for example 2027-03-31."},
+    )
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    PRACTITIONER_FIELDS = ("licence_number", "licence_body", "licence_expiry", "locations", "services")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "full_name",
+            "email",
+            "phone",
+            "role",
+            Fieldset(
+                "Practitioners only",
+                HTML(
+                    '<p class="small text-muted">Needed before a practitioner can be booked. '
+                    "Working hours are added in Setup afterwards.</p>"
+                ),
+                Div(
+                    Div("licence_number", css_class="col-sm-6"),
+                    Div("licence_body", css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                Field("licence_expiry"),
+                Div(Div("locations", css_class="col-sm-6"), Div("services", css_class="col-sm-6"), css_class="row"),
+                css_class="border rounded p-3 mb-3",
+                data_role_section="practitioner",
+            ),
+        )
         self.helper.add_input(Submit("submit", "Create account"))
 
     def clean_email(self):
@@ -21,3 +68,86 @@ class StaffCreateForm(forms.Form):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists.")
         return email
+
+    def clean_licence_expiry(self):
+        expiry = self.cleaned_data.get("licence_expiry")
+        if expiry and expiry <= timezone.localdate():
+            raise forms.ValidationError("This licence has already expired; they could not be booked.")
+        return expiry
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == Role.PRACTITIONER:
+            for name in ("licence_number", "licence_body", "licence_expiry"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, "Practitioners need this before they can be booked.")
+        else:
+            # Licence details typed for someone who is not a practitioner are ignored, not stored.
+            for name in self.PRACTITIONER_FIELDS:
+                cleaned.pop(name, None)
+        return cleaned
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    """Also sends the link to accounts that never had a password.
+
+    Django skips those by default because, elsewhere, they may log in through another system. Here
+    they are staff whose invitation link expired, and this is how they get a new one.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, label="Who", help_text="Part of a name or email.")
+    patient_id = forms.IntegerField(required=False, min_value=1, label="Patient id")
+    action = forms.ChoiceField(required=False)
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a real date, for example 2026-01-31."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a real date, for example 2026-01-31."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any")] + [(a, a) for a in queries.audit_actions()]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Div(
+                Div("actor", css_class="col-sm-6 col-lg-3"),
+                Div("patient_id", css_class="col-sm-6 col-lg-2"),
+                Div("action", css_class="col-sm-4 col-lg-2"),
+                Div("date_from", css_class="col-sm-4 col-lg-2"),
+                Div("date_to", css_class="col-sm-4 col-lg-2"),
+                Div(Submit("", "Filter", css_class="mt-lg-4"), css_class="col-lg-1"),
+                css_class="row g-2",
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The valid filters only: one mistyped field should not hide the whole log."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        keep: dict[str, str | int | dt.date | None] = {}
+        for name in ("actor", "patient_id", "action", "date_from", "date_to"):
+            if name in data and name not in self.errors:
+                keep[name] = data[name]
+        keep["actor"] = (keep.get("actor") or "").strip()
+        keep["action"] = keep.get("action") or ""
+        return keep

@@ -1,13 +1,22 @@
-"""Writes for the practice. Views and tasks call these; they hold the rules."""
+"""Writes for the practice. Views, the admin and tasks call these; they hold the rules."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from .models import JobHeartbeat, PractitionerProfile, Role, User
+from .models import JobHeartbeat, Location, PractitionerProfile, Role, Service, User
 
 
 def heartbeat_record(*, name: str, at: dt.datetime | None = None) -> JobHeartbeat:
@@ -15,31 +24,89 @@ def heartbeat_record(*, name: str, at: dt.datetime | None = None) -> JobHeartbea
     return hb
 
 
+def staff_flag_for(*, role: str, is_superuser: bool = False) -> bool:
+    """Only managers (and superusers) may open the admin, which is the clinic's setup area."""
+    return role == Role.MANAGER or is_superuser
+
+
 @transaction.atomic
-def staff_create(*, email: str, full_name: str, role: str, password: str | None = None, phone: str = "") -> User:
+def staff_create(
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str | None = None,
+    phone: str = "",
+    licence_number: str = "",
+    licence_body: str = "",
+    licence_expiry: dt.date | None = None,
+    locations: Iterable[Location] = (),
+    services: Iterable[Service] = (),
+) -> User:
+    """A staff login; for a practitioner also the profile that makes them bookable.
+
+    Without a password the account cannot log in until its owner follows the emailed link
+    (staff_invite_send). Raises ValidationError (by field) when the data is not acceptable.
+    """
     if role == Role.PATIENT:
-        raise ValueError("Patients sign up themselves or are created by the front desk.")
-    user = User(email=email.lower(), full_name=full_name, role=role, phone=phone, is_staff=(role == Role.MANAGER))
+        raise ValidationError({"role": "Patients sign up themselves or are created by the front desk."})
+    if role == Role.PRACTITIONER:
+        missing = {
+            name: "Practitioners need their licence details."
+            for name, value in (
+                ("licence_number", licence_number),
+                ("licence_body", licence_body),
+                ("licence_expiry", licence_expiry),
+            )
+            if not value
+        }
+        if missing:
+            raise ValidationError(missing)
+    user = User(email=email.strip().lower(), full_name=full_name.strip(), role=role, phone=phone.strip())
+    user.is_staff = staff_flag_for(role=role)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean()
     user.save()
+    if role == Role.PRACTITIONER:
+        profile = PractitionerProfile(
+            user=user,
+            licence_number=licence_number.strip(),
+            licence_body=licence_body.strip(),
+            licence_expiry=licence_expiry,
+        )
+        profile.full_clean()
+        profile.save()
+        profile.locations.set(locations)
+        profile.services.set(services)
     return user
 
 
-def practitioners_with_expired_licence(*, on: dt.date | None = None):
-    on = on or timezone.localdate()
-    return PractitionerProfile.objects.select_related("user").filter(active=True, licence_expiry__lte=on)
+def staff_invite_send(*, user: User, base_url: str) -> None:
+    """Email a new staff member a one-time link to choose their password.
 
-
-def practitioners_with_licence_expiring(*, days: int, on: dt.date | None = None):
-    on = on or timezone.localdate()
-    return PractitionerProfile.objects.select_related("user").filter(
-        active=True, licence_expiry__gt=on, licence_expiry__lte=on + dt.timedelta(days=days)
+    The link is Django's password-reset token: it stops working once a password is set, and after
+    PASSWORD_RESET_TIMEOUT (3 days). After that, "Forgot your password?" sends a fresh one.
+    """
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
-
-
-def staff_list():
-    return User.objects.exclude(role=Role.PATIENT).order_by("role", "full_name")
+    context = {
+        "user": user,
+        "clinic_name": settings.CLINIC_NAME,
+        "link": base_url.rstrip("/") + path,
+        "login_url": base_url.rstrip("/") + reverse("login"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("emails/staff_invite_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string("emails/staff_invite_body.txt", context), to=[user.email]
+    )
+    message.attach_alternative(render_to_string("emails/staff_invite_body.html", context), "text/html")
+    message.send()

@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 
-from . import access, services
-from .forms import StaffCreateForm
+from . import access, queries, services
+from .forms import AccountPasswordResetForm, AuditFilterForm, StaffCreateForm
 from .models import JobHeartbeat, Role
 
 ROLE_HOME = {
@@ -13,6 +17,8 @@ ROLE_HOME = {
     Role.FRONT_DESK: "scheduling:schedule",
     Role.MANAGER: "clinic:manager_home",
 }
+
+AUDIT_PAGE_SIZE = 50
 
 
 @access.public
@@ -27,9 +33,10 @@ def home(request):
 def manager_home(request):
     context = {
         "heartbeats": JobHeartbeat.objects.order_by("name"),
-        "expired_licences": services.practitioners_with_expired_licence(),
-        "expiring_soon": services.practitioners_with_licence_expiring(days=60),
-        "staff": services.staff_list(),
+        "expired_licences": queries.practitioners_with_expired_licence(),
+        "expiring_soon": queries.practitioners_with_licence_expiring(),
+        "licence_warning_days": queries.LICENCE_WARNING_DAYS,
+        "staff": queries.staff_list(),
     }
     return render(request, "clinic/manager_home.html", context)
 
@@ -38,17 +45,46 @@ def manager_home(request):
 def staff_create(request):
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.staff_create(**form.cleaned_data)
-        messages.success(
-            request, f"Account created for {user.full_name}. They can set a password with “Forgot password”."
-        )
-        return redirect(reverse("clinic:manager_home"))
+        try:
+            user = services.staff_create(**form.cleaned_data)
+        except ValidationError as exc:
+            # A rule the form could not see (e.g. the same email submitted twice at once).
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            services.staff_invite_send(user=user, base_url=request.build_absolute_uri("/"))
+            messages.success(
+                request, f"Account created for {user.full_name}. We emailed {user.email} a link to choose a password."
+            )
+            if user.role == Role.PRACTITIONER:
+                hours_url = reverse("admin:clinic_practitionerprofile_change", args=[user.practitioner.pk])
+                messages.info(
+                    request,
+                    format_html('Next, <a href="{}">add their working hours</a> so patients can book them.', hours_url),
+                )
+            return redirect(reverse("clinic:manager_home"))
     return render(request, "clinic/staff_form.html", {"form": form})
+
+
+@access.role_required(access.MANAGER)
+def audit_log(request):
+    """Who looked at or changed what. Managers see the trail, not the clinical content."""
+    form = AuditFilterForm(request.GET or None)
+    events = queries.audit_events(**form.filters())
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "clinic/audit_log.html", {"form": form, "page": page})
 
 
 # Django's auth views, marked public for the access matrix.
 login_view = access.public(auth_views.LoginView.as_view(redirect_authenticated_user=True))
-password_reset = access.public(auth_views.PasswordResetView.as_view())
+password_reset = access.public(
+    auth_views.PasswordResetView.as_view(
+        form_class=AccountPasswordResetForm,
+        email_template_name="registration/password_reset_email.txt",
+        html_email_template_name="registration/password_reset_email.html",
+        extra_email_context={"clinic_name": settings.CLINIC_NAME},
+    )
+)
 password_reset_done = access.public(auth_views.PasswordResetDoneView.as_view())
 password_reset_confirm = access.public(auth_views.PasswordResetConfirmView.as_view())
 password_reset_complete = access.public(auth_views.PasswordResetCompleteView.as_view())

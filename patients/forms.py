@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils import timezone
 
 from clinic.models import User
 
@@ -13,7 +14,10 @@ class RegistrationForm(forms.Form):
     email = forms.EmailField(label="Email")
     phone = forms.CharField(label="Mobile phone", max_length=32)
     date_of_birth = forms.DateField(
-        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}), help_text="For example 1980-04-23."
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For example 1980-04-23.",
+        error_messages={"invalid": "Enter a real date, for example 1980-04-23."},
     )
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
@@ -25,7 +29,7 @@ class RegistrationForm(forms.Form):
         self.helper.add_input(Submit("submit", "Create my account"))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
+        email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists. Try logging in instead.")
         return email
@@ -39,7 +43,7 @@ class RegistrationForm(forms.Form):
 
     def clean_date_of_birth(self) -> dt.date:
         dob = self.cleaned_data["date_of_birth"]
-        today = dt.date.today()
+        today = timezone.localdate()
         if dob >= today:
             raise forms.ValidationError("The date of birth must be in the past.")
         if dob.year < today.year - 120:

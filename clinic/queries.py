@@ -1,0 +1,59 @@
+"""Reads for the practice pages, each shaped for the page that uses it (select_related, no N+1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import AuditEvent, PractitionerProfile, Role, User
+
+LICENCE_WARNING_DAYS = 60
+
+
+def practitioners_with_expired_licence(*, on: dt.date | None = None) -> QuerySet[PractitionerProfile]:
+    """Active practitioners who cannot be booked on `on` (see PractitionerProfile.licence_valid_on)."""
+    on = on or timezone.localdate()
+    return PractitionerProfile.objects.select_related("user").filter(active=True, licence_expiry__lte=on)
+
+
+def practitioners_with_licence_expiring(
+    *, days: int = LICENCE_WARNING_DAYS, on: dt.date | None = None
+) -> QuerySet[PractitionerProfile]:
+    on = on or timezone.localdate()
+    return PractitionerProfile.objects.select_related("user").filter(
+        active=True, licence_expiry__gt=on, licence_expiry__lte=on + dt.timedelta(days=days)
+    )
+
+
+def staff_list() -> QuerySet[User]:
+    return User.objects.exclude(role=Role.PATIENT).order_by("role", "full_name")
+
+
+def audit_events(
+    *,
+    actor: str = "",
+    patient_id: int | None = None,
+    action: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events, newest first. Dates are whole local days in the clinic's TIME_ZONE, inclusive."""
+    qs = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    if actor:
+        qs = qs.filter(Q(actor__email__icontains=actor) | Q(actor__full_name__icontains=actor))
+    if patient_id is not None:
+        qs = qs.filter(patient_id=patient_id)
+    if action:
+        qs = qs.filter(action=action)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
+    if date_to:
+        qs = qs.filter(at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    return qs
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
