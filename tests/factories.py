@@ -134,3 +134,61 @@ class PatientUserFactory(PatientFactory):
         email=factory.SelfAttribute("..email"),
         full_name=factory.SelfAttribute("..full_name"),
     )
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+def bookable_setup(
+    *,
+    tz: str = "Europe/London",
+    weekdays=range(7),
+    start=dt.time(9, 0),
+    end=dt.time(17, 0),
+    rooms: int = 2,
+    capacity: int = 1,
+    kind: str = ServiceKind.FOLLOW_UP,
+    duration: int = 45,
+    buffer: int = 15,
+    location=None,
+    practitioner=None,
+    service=None,
+):
+    """A location with rooms, a service and a practitioner who offers it there on `weekdays`.
+
+    Returns a SimpleNamespace(location, rooms, service, practitioner). The minimum notice is set
+    to 0 so tests can book "tomorrow" without thinking about policy, unless they set it.
+    """
+    from types import SimpleNamespace
+
+    location = location or LocationFactory(timezone=tz)
+    room_objs = [RoomFactory(location=location) for _ in range(rooms)]
+    service = service or ServiceFactory(kind=kind, duration_minutes=duration, buffer_minutes=buffer)
+    practitioner = practitioner or PractitionerFactory(capacity=capacity)
+    practitioner.services.add(service)
+    practitioner.locations.add(location)
+    for wd in weekdays:
+        WorkingHoursFactory(practitioner=practitioner, location=location, weekday=wd, start=start, end=end)
+    return SimpleNamespace(location=location, rooms=room_objs, service=service, practitioner=practitioner)
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A booked appointment written directly (no re-check): for lists, pages and history.
+
+    Tests of the booking rules go through scheduling.services instead.
+    """
+
+    class Meta:
+        model = "scheduling.Appointment"
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    patient = factory.SubFactory(PatientFactory)
+    service = factory.SubFactory(ServiceFactory)
+    location = factory.SubFactory(LocationFactory)
+    room = factory.SubFactory(RoomFactory, location=factory.SelfAttribute("..location"))
+    start = factory.LazyFunction(
+        lambda: (timezone.now() + dt.timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    )
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(minutes=o.service.duration_minutes))
+    busy_until = factory.LazyAttribute(lambda o: o.end + dt.timedelta(minutes=o.service.buffer_minutes))
+    status = "booked"

@@ -1,0 +1,363 @@
+"""Bookable start times: a pure function of plain data (no ORM, no clock, no settings).
+
+Inputs are frozen dataclasses built by `scheduling.queries.availability_inputs`; outputs are
+sorted, aware UTC datetimes.
+
+How a start time `s` is decided (all ranges half-open, [a, b)):
+- Working hours are local wall-clock blocks. For each local date, each block is turned into UTC
+  with zoneinfo *for that date*, so a 09:00–17:00 block starts at 09:00 local on both DST change
+  days. Candidates step from the block's start by `step_minutes`; the appointment itself
+  (`duration`) must end inside the block. The buffer may run past the block (cleaning after the
+  last patient), but it is still held in the room and against the practitioner.
+- The practitioner is blocked during time off, and wherever their own active appointments already
+  reach their parallel capacity (computed with a sweep, so two appointments that do not overlap
+  each other never count as two at once).
+- A room of the location must be free for the whole [s, s + duration + buffer).
+- Policy: s >= now + min_notice and s <= now + max_advance.
+- Licence: no start on or after the licence expiry date (the location's local date).
+
+Everything is converted to integer epoch seconds once, and the busy lists are swept with
+monotonic pointers, so one practitioner over 28 days is well under a millisecond of work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A working-hours block at the location, in local wall-clock time. weekday: Monday=0."""
+
+    weekday: int
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True, slots=True)
+class PractitionerSchedule:
+    id: int
+    capacity: int = 1
+    licence_expiry: dt.date | None = None
+    blocks: tuple[Block, ...] = ()
+    time_off: tuple[Interval, ...] = ()
+    # The practitioner's own active appointments anywhere, as [start, busy_until) (buffer included).
+    busy: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The service, the location's zone and the policy for one computation."""
+
+    tz: str
+    duration_minutes: int
+    buffer_minutes: int = 0
+    step_minutes: int = 15
+    min_notice: dt.timedelta = dt.timedelta(0)
+    max_advance: dt.timedelta = dt.timedelta(days=90)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC))
+
+
+# room id -> busy intervals of that room (every practitioner's active appointments, buffer included)
+RoomBusy = Mapping[int, Sequence[Interval]]
+
+
+class Problem:
+    """Why a given start time cannot be booked (codes; services turn them into sentences)."""
+
+    TOO_SOON = "too_soon"
+    TOO_FAR = "too_far"
+    LICENCE = "licence"
+    OUTSIDE_HOURS = "outside_hours"
+    PRACTITIONER_BUSY = "practitioner_busy"
+    NO_ROOM = "no_room"
+
+
+# --- internal helpers ----------------------------------------------------------------------
+
+
+def _ts(d: dt.datetime) -> int:
+    if d.tzinfo is None:
+        raise ValueError("availability works with aware datetimes only")
+    return int(d.timestamp())
+
+
+def _merge(intervals: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Sorted, merged, non-empty intervals as two parallel lists (starts, ends)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(intervals):
+        if b <= a:
+            continue
+        if ends and a <= ends[-1]:
+            if b > ends[-1]:
+                ends[-1] = b
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
+def _saturated(busy: Iterable[tuple[int, int]], capacity: int) -> list[tuple[int, int]]:
+    """Intervals where at least `capacity` of the busy intervals overlap (a sweep line)."""
+    events: list[tuple[int, int]] = []
+    for a, b in busy:
+        if b > a:
+            events.append((a, 1))
+            events.append((b, -1))
+    # At equal times, ends (-1) sort before starts (+1): back-to-back is not overlap.
+    events.sort()
+    out: list[tuple[int, int]] = []
+    depth = 0
+    opened = 0
+    for t, delta in events:
+        before = depth
+        depth += delta
+        if before < capacity <= depth:
+            opened = t
+        elif depth < capacity <= before and t > opened:
+            out.append((opened, t))
+    return out
+
+
+class _Sweep:
+    """Overlap tests against merged intervals for ascending query starts (amortised O(1))."""
+
+    __slots__ = ("starts", "ends", "i", "n")
+
+    def __init__(self, merged: tuple[list[int], list[int]]):
+        self.starts, self.ends = merged
+        self.i = 0
+        self.n = len(self.starts)
+
+    def hits(self, a: int, b: int) -> bool:
+        ends, i, n = self.ends, self.i, self.n
+        while i < n and ends[i] <= a:
+            i += 1
+        self.i = i
+        return i < n and self.starts[i] < b
+
+    def hits_anywhere(self, a: int, b: int) -> bool:
+        """Same test without the pointer, for queries in any order."""
+        i = bisect_right(self.ends, a)
+        return i < self.n and self.starts[i] < b
+
+
+def _practitioner_blocked(p: PractitionerSchedule) -> tuple[list[int], list[int]]:
+    own = [(_ts(a), _ts(b)) for a, b in p.busy]
+    blocked = [(_ts(a), _ts(b)) for a, b in p.time_off]
+    blocked.extend(_saturated(own, max(1, p.capacity)))
+    return _merge(blocked)
+
+
+def _room_sweeps(rooms: RoomBusy) -> list[tuple[int, _Sweep]]:
+    return [(rid, _Sweep(_merge((_ts(a), _ts(b)) for a, b in busy))) for rid, busy in sorted(rooms.items())]
+
+
+def _blocks_by_weekday(blocks: Iterable[Block]) -> dict[int, list[Block]]:
+    out: dict[int, list[Block]] = {}
+    for b in sorted(blocks, key=lambda b: (b.weekday, b.start)):
+        out.setdefault(b.weekday, []).append(b)
+    return out
+
+
+def _days(date_from: dt.date, date_to: dt.date) -> Iterable[dt.date]:
+    d = date_from
+    one = dt.timedelta(days=1)
+    while d <= date_to:
+        yield d
+        d += one
+
+
+class _Context:
+    """Everything that does not depend on the practitioner, converted once."""
+
+    def __init__(self, rules: Rules, rooms: RoomBusy):
+        self.tz = ZoneInfo(rules.tz)
+        self.dur = rules.duration_minutes * 60
+        self.total = (rules.duration_minutes + rules.buffer_minutes) * 60
+        self.step = max(1, rules.step_minutes) * 60
+        self.earliest = _ts(rules.now + rules.min_notice)
+        self.latest = _ts(rules.now + rules.max_advance)
+        self.rooms = _room_sweeps(rooms)
+
+    def local_block(self, day: dt.date, block: Block) -> tuple[int, int]:
+        # datetime.combine with a ZoneInfo gives the wall-clock time on *that* date, so the
+        # UTC offset follows daylight saving day by day.
+        start = dt.datetime.combine(day, block.start, tzinfo=self.tz).timestamp()
+        end = dt.datetime.combine(day, block.end, tzinfo=self.tz).timestamp()
+        return int(start), int(end)
+
+
+def _starts_for(
+    p: PractitionerSchedule, ctx: _Context, date_from: dt.date, date_to: dt.date, limit: int | None = None
+) -> list[int]:
+    if not p.blocks:
+        return []
+    by_day = _blocks_by_weekday(p.blocks)
+    blocked = _Sweep(_practitioner_blocked(p))
+    # Fresh pointers per practitioner: the room sweeps are shared, their positions are not.
+    rooms = [_Sweep((sw.starts, sw.ends)) for _, sw in ctx.rooms]
+    dur, total, step, earliest, latest = ctx.dur, ctx.total, ctx.step, ctx.earliest, ctx.latest
+    out: list[int] = []
+    for day in _days(date_from, date_to):
+        if p.licence_expiry is not None and day >= p.licence_expiry:
+            break
+        for block in by_day.get(day.weekday(), ()):
+            bs, be = ctx.local_block(day, block)
+            if be - dur < earliest:
+                continue
+            if bs > latest:
+                return out
+            s = bs
+            if s < earliest:
+                s += -(-(earliest - bs) // step) * step  # first grid point at or after `earliest`
+            last = min(be - dur, latest)
+            while s <= last:
+                e = s + total
+                if not blocked.hits(s, e):
+                    for room in rooms:
+                        if not room.hits(s, e):
+                            out.append(s)
+                            if limit is not None and len(out) >= limit:
+                                return out
+                            break
+                s += step
+    return out
+
+
+def _to_dt(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, UTC)
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def bookable_starts(
+    practitioner: PractitionerSchedule,
+    *,
+    rules: Rules,
+    rooms: RoomBusy,
+    date_from: dt.date,
+    date_to: dt.date,
+    limit: int | None = None,
+) -> list[dt.datetime]:
+    """Sorted UTC start times for one practitioner between two local dates (inclusive)."""
+    ctx = _Context(rules, rooms)
+    return [_to_dt(s) for s in _starts_for(practitioner, ctx, date_from, date_to, limit)]
+
+
+def bookable_starts_many(
+    practitioners: Sequence[PractitionerSchedule],
+    *,
+    rules: Rules,
+    rooms: RoomBusy,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> dict[int, list[dt.datetime]]:
+    """Per practitioner id, the sorted UTC start times (see `bookable_starts`)."""
+    ctx = _Context(rules, rooms)
+    return {p.id: [_to_dt(s) for s in _starts_for(p, ctx, date_from, date_to)] for p in practitioners}
+
+
+def merged_starts(per_practitioner: Mapping[int, Sequence[dt.datetime]]) -> list[tuple[dt.datetime, list[int]]]:
+    """For "first available": each start time once, with the practitioners free then (in input order)."""
+    who: dict[dt.datetime, list[int]] = {}
+    for pid, starts in per_practitioner.items():
+        for s in starts:
+            who.setdefault(s, []).append(pid)
+    return sorted(who.items())
+
+
+def first_available(
+    practitioners: Sequence[PractitionerSchedule],
+    *,
+    rules: Rules,
+    rooms: RoomBusy,
+    date_from: dt.date,
+    date_to: dt.date,
+    limit: int = 1,
+) -> list[tuple[dt.datetime, int]]:
+    """The earliest `limit` (start, practitioner id) pairs across practitioners.
+
+    Walks day by day and stops at the first day that yields enough, so a busy team is cheap.
+    """
+    ctx = _Context(rules, rooms)
+    found: list[tuple[int, int]] = []
+    for day in _days(date_from, date_to):
+        for p in practitioners:
+            found.extend((s, p.id) for s in _starts_for(p, ctx, day, day, limit))
+        if len(found) >= limit:
+            break
+    found.sort()
+    return [(_to_dt(s), pid) for s, pid in found[:limit]]
+
+
+def available_days(
+    practitioners: Sequence[PractitionerSchedule],
+    *,
+    rules: Rules,
+    rooms: RoomBusy,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> list[dt.date]:
+    """Local dates on which at least one of the practitioners has a bookable start."""
+    ctx = _Context(rules, rooms)
+    out = []
+    for day in _days(date_from, date_to):
+        if any(_starts_for(p, ctx, day, day, 1) for p in practitioners):
+            out.append(day)
+    return out
+
+
+def free_rooms(rooms: RoomBusy, start: dt.datetime, busy_until: dt.datetime) -> list[int]:
+    """Ids of the rooms free for the whole [start, busy_until), in id order."""
+    a, b = _ts(start), _ts(busy_until)
+    return [rid for rid, sw in _room_sweeps(rooms) if not sw.hits_anywhere(a, b)]
+
+
+def check_start(
+    practitioner: PractitionerSchedule, *, rules: Rules, rooms: RoomBusy, start: dt.datetime
+) -> tuple[str | None, list[int]]:
+    """Can `start` be booked? Returns (problem code or None, ids of rooms free for it).
+
+    Unlike `bookable_starts`, the start need not be on the slot grid: the front desk may book
+    09:10. The other rules are the same ones.
+    """
+    ctx = _Context(rules, rooms)
+    s = _ts(start)
+    e = s + ctx.total
+    if s < ctx.earliest:
+        return Problem.TOO_SOON, []
+    if s > ctx.latest:
+        return Problem.TOO_FAR, []
+    day = start.astimezone(ctx.tz).date()
+    if practitioner.licence_expiry is not None and day >= practitioner.licence_expiry:
+        return Problem.LICENCE, []
+    inside = False
+    for block in _blocks_by_weekday(practitioner.blocks).get(day.weekday(), ()):
+        bs, be = ctx.local_block(day, block)
+        if bs <= s and s + ctx.dur <= be:
+            inside = True
+            break
+    if not inside:
+        return Problem.OUTSIDE_HOURS, []
+    if _Sweep(_practitioner_blocked(practitioner)).hits_anywhere(s, e):
+        return Problem.PRACTITIONER_BUSY, []
+    free = [rid for rid, sw in ctx.rooms if not sw.hits_anywhere(s, e)]
+    if not free:
+        return Problem.NO_ROOM, []
+    return None, free
+
+
+def nearest(starts: Iterable[dt.datetime], target: dt.datetime, n: int = 3) -> list[dt.datetime]:
+    """The `n` start times closest to `target` (either side), in time order."""
+    return sorted(sorted(starts, key=lambda s: (abs((s - target).total_seconds()), s))[:n])

@@ -1,0 +1,95 @@
+"""Building the booking emails from templates/emails/<kind>_{subject,body}.txt and _body.html.
+
+Every time shown is the location's local time, with the zone's abbreviation, and the .ics
+attachment carries the same time with the location's TZID.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat
+
+from . import ics
+from .models import Appointment, Notification, NotificationKind
+
+
+def site_url(path: str) -> str:
+    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
+
+
+WHEN_FORMAT = r"l j F Y, H:i T"
+
+
+def local_when(value, tz) -> str:
+    """ "Monday 9 March 2026, 09:00 EDT" in the given zone. Formatted here, not in the template,
+    because Django's |date filter would first convert to the site's TIME_ZONE."""
+    return dateformat.format(value.astimezone(tz), WHEN_FORMAT)
+
+
+def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
+    ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n}
+    attachments: list[tuple[str, bytes]] = []
+    appt = n.appointment
+    if appt is not None:
+        appt = Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient").get(
+            pk=appt.pk
+        )
+        ctx.update(
+            appointment=appt,
+            patient=appt.patient,
+            local_start=appt.local_start,
+            local_end=appt.local_end,
+            when=local_when(appt.start, appt.location.tz),
+            end_time=dateformat.format(appt.local_end, "H:i"),
+            my_appointments_url=site_url(reverse("scheduling:my_appointments")),
+        )
+        if n.kind == NotificationKind.BOOKING_SERIES:
+            ids = n.payload.get("appointment_ids", [appt.pk])
+            series = list(
+                Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+                .filter(pk__in=ids)
+                .order_by("start")
+            )
+            ctx["series"] = series
+            ctx["series_whens"] = [(a, local_when(a.start, a.location.tz)) for a in series]
+            attachments.append(("sessions.ics", ics.series_ics(series)))
+        else:
+            attachments.append(("appointment.ics", ics.appointment_ics(appt)))
+        if old := n.payload.get("old_start"):
+            import datetime as dt
+
+            ctx["old_when"] = local_when(dt.datetime.fromisoformat(old), appt.location.tz)
+    offer = n.waitlist_offer
+    if offer is not None:
+        entry = offer.entry
+        ctx.update(
+            offer=offer,
+            patient=entry.patient,
+            service=entry.service,
+            location=entry.location,
+            practitioner=offer.practitioner,
+            local_start=offer.start.astimezone(entry.location.tz),
+            when=local_when(offer.start, entry.location.tz),
+            claim_url=site_url(reverse("scheduling:waitlist_claim", kwargs={"pk": offer.pk})),
+        )
+    return ctx, attachments
+
+
+def build_email(n: Notification) -> EmailMultiAlternatives:
+    ctx, attachments = _context(n)
+    base = f"emails/{n.kind}"
+    subject = " ".join(render_to_string(f"{base}_subject.txt", ctx).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{base}_body.txt", ctx),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[n.recipient],
+    )
+    message.attach_alternative(render_to_string(f"{base}_body.html", ctx), "text/html")
+    for filename, content in attachments:
+        method = "CANCEL" if n.kind == NotificationKind.BOOKING_CANCELLED else "PUBLISH"
+        message.attach(filename, content, f"text/calendar; charset=utf-8; method={method}")
+    return message

@@ -1,0 +1,256 @@
+"""Appointments, their history, the waitlist and the booking-email outbox.
+
+Time ranges are half-open, [start, end). An appointment occupies its practitioner and its room
+from `start` to `busy_until` = end + the service's buffer (cleaning and notes time): the buffer
+is copied onto the row when booking, so a later change to the service's buffer does not move
+existing bookings, and the database can guard the room without joining the service table.
+
+No double booking in a room is guaranteed by the database: an exclusion constraint on
+PostgreSQL (btree_gist over room and tstzrange(start, busy_until)) and triggers on SQLite, both
+for the statuses in ACTIVE_STATUSES; see migration 0002.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clinic.models import Location, PractitionerProfile, Room, Service
+from patients.models import Patient
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Statuses that hold the room and the practitioner. A no-show releases the rest of its time
+# (the front desk may put a walk-in in the room), and a cancelled appointment holds nothing.
+ACTIVE_STATUSES: tuple[str, ...] = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+)
+
+
+def _new_ics_uid() -> str:
+    return uuid.uuid4().hex
+
+
+class Appointment(models.Model):
+    practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    busy_until = models.DateTimeField(help_text="End plus the service's buffer; the room is held until then.")
+    status = models.CharField(max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    front_desk_notes = models.TextField(blank=True)
+
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=255, blank=True)
+    late_cancel = models.BooleanField(default=False)
+
+    # Calendar identity: the UID never changes (calendar apps update the same event), SEQUENCE
+    # goes up by one on every change the patient's calendar should pick up.
+    ics_uid = models.CharField(max_length=64, unique=True, default=_new_ics_uid, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
+            models.Index(fields=["room", "start"], name="appt_room_start"),
+            models.Index(fields=["patient", "start"], name="appt_patient_start"),
+            models.Index(fields=["location", "start"], name="appt_location_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_end_after_start"),
+            models.CheckConstraint(condition=Q(busy_until__gte=F("end")), name="appointment_busy_covers_end"),
+            models.CheckConstraint(
+                condition=(Q(status=AppointmentStatus.CANCELLED) & Q(cancelled_at__isnull=False))
+                | (~Q(status=AppointmentStatus.CANCELLED) & Q(cancelled_at__isnull=True)),
+                name="appointment_cancelled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} with {self.practitioner} on {self.local_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def local_start(self) -> dt.datetime:
+        """Start in the location's wall-clock time: what every page, email and .ics shows."""
+        return self.start.astimezone(self.location.tz)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.location.tz)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.status == AppointmentStatus.BOOKED and self.start > timezone.now()
+
+
+class AppointmentChange(models.Model):
+    """One reschedule: where and when the appointment was, where it went, who moved it and why."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="changes")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    old_start = models.DateTimeField()
+    old_end = models.DateTimeField()
+    old_room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    old_practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.PROTECT, related_name="+")
+    new_start = models.DateTimeField()
+    new_end = models.DateTimeField()
+    new_room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    new_practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["appointment", "changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}: {self.old_start:%Y-%m-%d %H:%M} → {self.new_start:%Y-%m-%d %H:%M}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    BOOKED = "booked", "Booked"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class WaitlistEntry(models.Model):
+    """A patient who wants an earlier time: a service at a location, optionally with one practitioner."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(
+        PractitionerProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    earliest = models.DateField(help_text="First day (location's local date) the patient could come.")
+    latest = models.DateField(help_text="Last day the patient could come.")
+    status = models.CharField(max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "waitlist entries"
+        indexes = [models.Index(fields=["status", "location", "latest"], name="waitlist_open_lookup")]
+        constraints = [
+            models.CheckConstraint(condition=Q(latest__gte=F("earliest")), name="waitlist_range_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.practitioner or "any practitioner"
+        return f"{self.patient}: {self.service} with {who}, {self.earliest}–{self.latest}"
+
+
+class WaitlistOfferStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLAIMED = "claimed", "Booked"
+    TAKEN = "taken", "Taken by someone else"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to a waitlisted patient. Several patients may get the same time;
+    whoever books first gets it (through the normal booking path and its re-check)."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
+    practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=WaitlistOfferStatus.choices, default=WaitlistOfferStatus.OPEN)
+    offered_at = models.DateTimeField(default=timezone.now)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_offers"
+    )
+
+    class Meta:
+        ordering = ["-offered_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "practitioner", "start"], name="waitlist_offer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer {self.start:%Y-%m-%d %H:%M} to {self.entry.patient}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class NotificationKind(models.TextChoices):
+    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+    BOOKING_SERIES = "booking_series", "Series booked"
+    BOOKING_RESCHEDULED = "booking_rescheduled", "Booking moved"
+    BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+    WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+
+
+class Notification(models.Model):
+    """An email about a booking, written in the same transaction as the change (an outbox row).
+
+    The Celery task is queued on commit and claims the row with a conditional UPDATE, so each
+    email goes out once even if the task is delivered twice; a rolled-back change leaves no row
+    and queues no task.
+    """
+
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=8, default="email")
+    recipient = models.CharField(max_length=254)
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    waitlist_offer = models.ForeignKey(
+        WaitlistOffer, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    # Extra context frozen at the time of the change (e.g. the series' appointment ids, the old time).
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.status})"

@@ -1,0 +1,231 @@
+"""Reads for scheduling. Availability inputs load in at most 5 queries, whatever the data size.
+
+The five: the policy; working hours joined to their practitioners; the location's active rooms;
+the window's active appointments (only four columns, only the window, through the
+(location, start) and (practitioner, start) indexes); the window's time off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from clinic.models import ClinicPolicy, Location, Room, Service, TimeOff, WorkingHours
+
+from . import availability as av
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+
+# The longest an appointment can hold a room: 480 min service + 120 min buffer (Service
+# validators). Appointments that started this long before the window may still reach into it.
+MAX_SPAN = dt.timedelta(hours=10)
+
+
+@dataclass
+class AvailabilityInputs:
+    """What `scheduling.availability` needs for one service at one location over some dates."""
+
+    rules: av.Rules
+    practitioners: list[av.PractitionerSchedule]
+    rooms: dict[int, list[av.Interval]]
+    date_from: dt.date
+    date_to: dt.date
+    policy: ClinicPolicy = field(repr=False)
+
+    def by_id(self) -> dict[int, av.PractitionerSchedule]:
+        return {p.id: p for p in self.practitioners}
+
+    def starts(self) -> dict[int, list[dt.datetime]]:
+        """Per practitioner id, the bookable starts over the whole window."""
+        return av.bookable_starts_many(
+            self.practitioners, rules=self.rules, rooms=self.rooms, date_from=self.date_from, date_to=self.date_to
+        )
+
+    def merged(self) -> list[tuple[dt.datetime, list[int]]]:
+        """Each bookable start once, with the practitioners free then ("first available")."""
+        return av.merged_starts(self.starts())
+
+    def days(self) -> list[dt.date]:
+        return av.available_days(
+            self.practitioners, rules=self.rules, rooms=self.rooms, date_from=self.date_from, date_to=self.date_to
+        )
+
+    def first(self, limit: int = 1) -> list[tuple[dt.datetime, int]]:
+        return av.first_available(
+            self.practitioners,
+            rules=self.rules,
+            rooms=self.rooms,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            limit=limit,
+        )
+
+
+def rules_for(
+    *, service: Service, location: Location, policy: ClinicPolicy, now: dt.datetime, override_notice: bool = False
+) -> av.Rules:
+    return av.Rules(
+        tz=location.timezone,
+        duration_minutes=service.duration_minutes,
+        buffer_minutes=service.buffer_minutes,
+        step_minutes=policy.slot_step_minutes or 15,
+        # The front desk may book a walk-in: no minimum notice, and a start up to 30 minutes ago
+        # (the patient is at the desk for the 10:00 slot at 10:05).
+        min_notice=dt.timedelta(minutes=-30) if override_notice else dt.timedelta(hours=policy.min_notice_hours),
+        max_advance=dt.timedelta(days=policy.max_advance_days),
+        now=now,
+    )
+
+
+def availability_inputs(
+    *,
+    service: Service,
+    location: Location,
+    date_from: dt.date,
+    date_to: dt.date,
+    practitioner_ids: Sequence[int] | None = None,
+    now: dt.datetime | None = None,
+    policy: ClinicPolicy | None = None,
+    override_notice: bool = False,
+    exclude_appointment_id: int | None = None,
+) -> AvailabilityInputs:
+    """Load everything availability needs, in at most 5 queries.
+
+    practitioner_ids=None means every active practitioner who offers `service` and has working
+    hours at `location` ("first available"). `exclude_appointment_id` leaves one appointment out
+    of the busy time (a reschedule must not collide with itself). Dates are the location's local
+    dates, both inclusive.
+    """
+    now = now or timezone.now()
+    policy = policy or ClinicPolicy.get()  # query 1
+    tz = location.tz
+    window_start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    window_end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+
+    # query 2: hours and the practitioner facts, joined, so practitioners without hours here drop out
+    hours = WorkingHours.objects.filter(
+        location_id=location.pk, practitioner__active=True, practitioner__services=service.pk
+    )
+    if practitioner_ids is not None:
+        hours = hours.filter(practitioner_id__in=list(practitioner_ids))
+    facts: dict[int, tuple[int, dt.date]] = {}
+    blocks: dict[int, list[av.Block]] = {}
+    for pid, capacity, expiry, weekday, start, end in hours.values_list(
+        "practitioner_id", "practitioner__capacity", "practitioner__licence_expiry", "weekday", "start", "end"
+    ):
+        facts[pid] = (capacity, expiry)
+        blocks.setdefault(pid, []).append(av.Block(weekday, start, end))
+
+    room_ids = list(Room.objects.filter(location_id=location.pk, active=True).values_list("id", flat=True))  # q3
+    rooms: dict[int, list[av.Interval]] = {rid: [] for rid in room_ids}
+    own: dict[int, list[av.Interval]] = {pid: [] for pid in facts}
+    off: dict[int, list[av.Interval]] = {pid: [] for pid in facts}
+
+    if facts:
+        pids = list(facts)
+        appts = Appointment.objects.filter(
+            status__in=ACTIVE_STATUSES,
+            start__lt=window_end,
+            start__gte=window_start - MAX_SPAN,
+            busy_until__gt=window_start,
+        ).filter(Q(location_id=location.pk) | Q(practitioner_id__in=pids))
+        if exclude_appointment_id is not None:
+            appts = appts.exclude(pk=exclude_appointment_id)
+        for pid, rid, start, busy_until in appts.values_list("practitioner_id", "room_id", "start", "busy_until"):  # q4
+            if rid in rooms:
+                rooms[rid].append((start, busy_until))
+            if pid in own:
+                own[pid].append((start, busy_until))
+        for pid, start, end in TimeOff.objects.filter(  # q5
+            practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
+        ).values_list("practitioner_id", "start", "end"):
+            off[pid].append((start, end))
+
+    practitioners = [
+        av.PractitionerSchedule(
+            id=pid,
+            capacity=facts[pid][0],
+            licence_expiry=facts[pid][1],
+            blocks=tuple(blocks[pid]),
+            time_off=tuple(off[pid]),
+            busy=tuple(own[pid]),
+        )
+        for pid in sorted(facts)
+    ]
+    if practitioner_ids is not None:
+        order = {pid: i for i, pid in enumerate(practitioner_ids)}
+        practitioners.sort(key=lambda p: order.get(p.id, len(order)))
+    return AvailabilityInputs(
+        rules=rules_for(service=service, location=location, policy=policy, now=now, override_notice=override_notice),
+        practitioners=practitioners,
+        rooms=rooms,
+        date_from=date_from,
+        date_to=date_to,
+        policy=policy,
+    )
+
+
+def bookable_services() -> QuerySet[Service]:
+    return Service.objects.filter(active=True, bookable_online=True).order_by("kind", "name")
+
+
+def practitioners_for(*, service: Service, location: Location | None = None):
+    """Active practitioners who offer `service` (at `location`: they have working hours there)."""
+    from clinic.models import PractitionerProfile
+
+    qs = PractitionerProfile.objects.filter(active=True, services=service).select_related("user")
+    if location is not None:
+        qs = qs.filter(working_hours__location=location)
+    return qs.distinct().order_by("user__full_name")
+
+
+def locations_for(*, service: Service) -> QuerySet[Location]:
+    return (
+        Location.objects.filter(
+            active=True,
+            working_hours__practitioner__services=service,
+            working_hours__practitioner__active=True,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def _appointment_qs() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+
+
+def patient_appointments(*, patient, now: dt.datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
+    """(upcoming, past) for a patient's "My appointments". Upcoming: booked/checked in, not ended."""
+    now = now or timezone.now()
+    rows = list(_appointment_qs().filter(patient=patient).order_by("start"))
+    upcoming = [a for a in rows if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN) and a.end > now]
+    past = [a for a in reversed(rows) if a not in upcoming]
+    return upcoming, past
+
+
+def appointment_for_patient(*, patient, pk: int) -> Appointment:
+    """The patient's own appointment, or Appointment.DoesNotExist (views turn it into 404)."""
+    return _appointment_qs().get(patient=patient, pk=pk)
+
+
+def appointments_between(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None = None,
+    practitioner_id: int | None = None,
+    include_cancelled: bool = False,
+) -> QuerySet[Appointment]:
+    """Appointments starting in [start, end), for schedules and feeds (front desk, practitioner)."""
+    qs = _appointment_qs().filter(start__gte=start, start__lt=end)
+    if location is not None:
+        qs = qs.filter(location=location)
+    if practitioner_id is not None:
+        qs = qs.filter(practitioner_id=practitioner_id)
+    if not include_cancelled:
+        qs = qs.exclude(status=AppointmentStatus.CANCELLED)
+    return qs.order_by("start", "room__name")
