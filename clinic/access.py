@@ -76,3 +76,13 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def login_throttle_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The name django-axes counts failures against: the email as the login matches it.
+
+    Without this, "Pat@x.org" and "pat@x.org" would be separate counters for the same account, and
+    changing the case would be a way round the lockout.
+    """
+    data = credentials if credentials is not None else getattr(request, "POST", {})
+    return (data.get("username") or "").strip().lower()

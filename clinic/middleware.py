@@ -24,7 +24,8 @@ class StaffIdleTimeoutMiddleware:
             last = request.session.get(self.KEY)
             if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT:
                 logout(request)
-                messages.info(request, "You were signed out after 30 minutes without activity.")
+                minutes = settings.STAFF_IDLE_TIMEOUT // 60
+                messages.info(request, f"You were signed out after {minutes} minutes without activity.")
             else:
                 request.session[self.KEY] = now
         return self.get_response(request)

@@ -32,6 +32,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username):
+        # People type their email with capitals now and then; addresses are stored lower-case.
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": (username or "").strip()})
+
     def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
