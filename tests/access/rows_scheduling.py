@@ -1,5 +1,23 @@
-from .matrix import only
+from .matrix import everyone, only, owner_only
 
 ROWS = {
     "scheduling:schedule": only("practitioner", "front_desk", "manager"),
+    # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
+    "scheduling:book": only("patient"),
+    "scheduling:book_confirm": only("patient"),
+    "scheduling:my_appointments": only("patient"),
+    "scheduling:appointment_detail": owner_only(kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:appointment_cancel": owner_only(kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:appointment_reschedule": owner_only(kwargs=lambda w: {"pk": w["appointment"].pk}),
+    # Schedule staff may download any appointment's .ics (to email or print it for a caller).
+    "scheduling:appointment_ics": owner_only(
+        "practitioner", "front_desk", "manager", kwargs=lambda w: {"pk": w["appointment"].pk}
+    ),
+    "scheduling:waitlist_join": only("patient"),
+    "scheduling:waitlist_withdraw": everyone(405, kwargs=lambda w: {"pk": w["waitlist_entry"].pk}),  # POST only
+    "scheduling:waitlist_claim": owner_only(kwargs=lambda w: {"pk": w["waitlist_offer"].pk}),
+    # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
+    "scheduling:practitioner_calendar": only("practitioner"),
+    "scheduling:practitioner_calendar_rotate": everyone(405),  # POST only
+    "scheduling:practitioner_feed": everyone(200, kwargs=lambda w: {"token": w["practitioner"].calendar_token}),
 }

@@ -15,6 +15,30 @@ def build_world(*, patient, other_patient, practitioner, front_desk, manager) ->
         "manager": manager,
     }
     # --- scheduling ---
+    import datetime as _dt
+
+    from scheduling.models import WaitlistEntry, WaitlistOffer
+    from tests import factories as _f
+
+    _setup = _f.bookable_setup(practitioner=practitioner)
+    world["appointment"] = _f.AppointmentFactory(
+        patient=patient,
+        practitioner=practitioner,
+        service=_setup.service,
+        location=_setup.location,
+        room=_setup.rooms[0],
+    )
+    _entry = WaitlistEntry.objects.create(
+        patient=patient,
+        service=_setup.service,
+        location=_setup.location,
+        earliest=_dt.date.today(),
+        latest=_dt.date.today() + _dt.timedelta(days=14),
+    )
+    world["waitlist_entry"] = _entry
+    world["waitlist_offer"] = WaitlistOffer.objects.create(
+        entry=_entry, practitioner=practitioner, start=world["appointment"].start + _dt.timedelta(days=1)
+    )
     # --- patients ---
     # --- plans ---
     return world

@@ -1,0 +1,116 @@
+"""Forms for the patient side of booking. They validate input; the rules live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import Location, PractitionerProfile, Service
+
+from . import queries
+
+
+class BookingQueryForm(forms.Form):
+    """The GET form behind the booking steps: service → location → practitioner → day.
+
+    Every field is optional so a half-filled query still renders the next step; a bad value gets
+    an error next to its field.
+    """
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), required=False, empty_label=None)
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False)
+    practitioner = forms.ModelChoiceField(
+        queryset=PractitionerProfile.objects.none(), required=False, empty_label="First available"
+    )
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_from = forms.DateField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["service"].queryset = queries.bookable_services()
+        self.fields["location"].queryset = Location.objects.filter(active=True)
+        self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
+
+    def clean(self):
+        data = super().clean()
+        service, location, practitioner = data.get("service"), data.get("location"), data.get("practitioner")
+        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
+            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
+        if practitioner and location and not practitioner.working_hours.filter(location=location).exists():
+            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
+        day = data.get("day")
+        if day and day < timezone.localdate() - dt.timedelta(days=1):
+            self.add_error("day", "Choose a day from today onwards.")
+        return data
+
+
+class ConfirmForm(forms.Form):
+    """The confirm step: everything the booking needs, carried in the query/POST."""
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none())
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none(), required=False)
+    start = forms.DateTimeField(input_formats=["iso-8601"])
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["service"].queryset = queries.bookable_services()
+        self.fields["location"].queryset = Location.objects.filter(active=True)
+        self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if timezone.is_naive(start):
+            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        return start
+
+
+class StartForm(forms.Form):
+    """A chosen start time (reschedule)."""
+
+    start = forms.DateTimeField(input_formats=["iso-8601"])
+    day = forms.DateField(required=False)
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if timezone.is_naive(start):
+            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        return start
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        required=False, max_length=255, label="Reason (optional)", widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+
+class WaitlistForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.none())
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    practitioner = forms.ModelChoiceField(
+        queryset=PractitionerProfile.objects.none(), required=False, empty_label="Any practitioner"
+    )
+    earliest = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    latest = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["service"].queryset = queries.bookable_services()
+        self.fields["location"].queryset = Location.objects.filter(active=True)
+        self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
+
+    def clean(self):
+        data = super().clean()
+        earliest, latest = data.get("earliest"), data.get("latest")
+        if earliest and earliest < timezone.localdate():
+            self.add_error("earliest", "Choose a day from today onwards.")
+        if earliest and latest and latest < earliest:
+            self.add_error("latest", "The last day must be on or after the first day.")
+        if earliest and latest and (latest - earliest).days > 120:
+            self.add_error("latest", "Choose a range of at most 120 days.")
+        service, practitioner = data.get("service"), data.get("practitioner")
+        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
+            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
+        return data
