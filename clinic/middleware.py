@@ -13,6 +13,10 @@ class StaffIdleTimeoutMiddleware:
     """
 
     KEY = "_last_seen"
+    # The last-seen time is written at most once a minute: writing the session on every click would
+    # make every staff page view a database write (and, on SQLite, take the single write lock).
+    # The cost is that a session may end up to a minute early.
+    RESOLUTION = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,6 +30,6 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 minutes = settings.STAFF_IDLE_TIMEOUT // 60
                 messages.info(request, f"You were signed out after {minutes} minutes without activity.")
-            else:
+            elif last is None or now - last >= self.RESOLUTION:
                 request.session[self.KEY] = now
         return self.get_response(request)

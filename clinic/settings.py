@@ -29,7 +29,9 @@ if not SECRET_KEY:
         SECRET_KEY = _DEV_SECRET
     else:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY in the environment (or DEBUG=true for development)."
+            "SECRET_KEY is not set. With DEBUG off the app refuses to start without one. Set SECRET_KEY in the "
+            "environment (make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=true for development."
         )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
