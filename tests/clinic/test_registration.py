@@ -38,7 +38,7 @@ def test_signing_up_creates_a_patient_login_and_record_and_logs_in(client, db):
     assert response.status_code == 302
     # On to the patient's own pages (the intake comes first), already logged in.
     assert response["Location"].startswith(reverse("patients:home"))
-    assert client.get(response["Location"]).status_code == 200
+    assert client.get(response["Location"], follow=True).status_code == 200
 
     user = User.objects.get(email="rosa.delgado@example.org")
     assert user.role == Role.PATIENT and not user.is_staff
