@@ -122,6 +122,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"patient{n}@example.org")
     phone = factory.Sequence(lambda n: f"+44 7700 9{n:05d}")
+    phone_key = factory.LazyAttribute(lambda o: _phone_key(o.phone))
     date_of_birth = dt.date(1975, 5, 17)
 
 
@@ -134,6 +135,75 @@ class PatientUserFactory(PatientFactory):
         email=factory.SelfAttribute("..email"),
         full_name=factory.SelfAttribute("..full_name"),
     )
+
+
+def _phone_key(phone: str) -> str:
+    from patients.models import phone_key
+
+    return phone_key(phone)
+
+
+# A complete, valid set of answers per intake questionnaire (no red flags, no precautions).
+FUNCTION_INDEX_ANSWERS = {
+    "fi_pain": "3",
+    "fi_personal_care": "1",
+    "fi_lifting": "3",
+    "fi_walking": "2",
+    "fi_sitting": "3",
+    "fi_standing": "2",
+    "fi_sleeping": "2",
+    "fi_sex_life": "1",
+    "fi_social_life": "2",
+    "fi_travelling": "2",
+}  # 21 / 50 → 42, severe
+
+
+class QuestionnaireResponseFactory(factory.django.DjangoModelFactory):
+    """A submitted function index by default; pass instrument_key/answers for others."""
+
+    class Meta:
+        model = "patients.QuestionnaireResponse"
+
+    patient = factory.SubFactory(PatientFactory)
+    context = "requested"
+    instrument_key = "function_index"
+    instrument_version = 1
+    status = "submitted"
+    answers = factory.LazyFunction(lambda: dict(FUNCTION_INDEX_ANSWERS))
+    submitted_at = factory.LazyFunction(timezone.now)
+    scores = factory.LazyAttribute(lambda o: _score(o.instrument_key, o.instrument_version, o.answers))
+
+
+def _score(key: str, version: int, answers: dict) -> dict:
+    from patients.questionnaire import get_definition
+    from patients.scoring import score
+
+    return score(get_definition(key, version), answers, {"today": timezone.localdate()})
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.Consent"
+
+    patient = factory.SubFactory(PatientFactory)
+    text_key = "acupuncture_consent"
+    text_version = 1
+    text = "Consent text."
+    text_sha256 = "0" * 64
+    typed_name = factory.LazyAttribute(lambda o: o.patient.full_name)
+    agreed = True
+    ip_address = "127.0.0.1"
+
+
+class SafetyFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.SafetyFlag"
+
+    patient = factory.SubFactory(PatientFactory)
+    category = "red_flag"
+    code = "rf_night_pain"
+    label = "Unremitting night pain"
+    patient_label = "pain all night whatever position you lie in"
 
 
 # --- scheduling ------------------------------------------------------------------------------

@@ -1,6 +1,34 @@
-from .matrix import Row, only
+from .matrix import Row, only, owner_only
+
+STAFF = ("practitioner", "front_desk", "manager")
+
+
+def _pk(name):
+    return lambda w: {"pk": w[name].pk}
+
 
 ROWS = {
     "patients:register": Row(anon=200, patient=302, other_patient=302, practitioner=302, front_desk=302, manager=302),
     "patients:home": only("patient"),
+    "patients:my_details": only("patient"),
+    # The intake URLs carry no ids: each patient reaches only their own.
+    "patients:intake": only("patient", ok=302),  # resumes at the first missing step
+    "patients:intake_step": only("patient", kwargs=lambda w: {"slug": "where"}),
+    "patients:intake_autosave": only("patient", ok=405, kwargs=lambda w: {"slug": "where"}),  # POST only
+    "patients:intake_advice": only("patient", ok=302),  # no open red flags → home
+    "patients:intake_summary": only("patient"),
+    # Objects with ids: the other patient gets 404; the front desk never sees answers (403).
+    "patients:questionnaire": owner_only(kwargs=_pk("checkin")),
+    "patients:response_detail": owner_only("practitioner", kwargs=_pk("response")),
+    "patients:consent_detail": owner_only("practitioner", kwargs=_pk("consent")),
+    # Records: contact details for staff; no clinical content.
+    "patients:list": only(*STAFF),
+    "patients:create": only(*STAFF),
+    "patients:detail": only(*STAFF, kwargs=_pk("patient")),
+    "patients:edit": only(*STAFF, kwargs=_pk("patient")),
+    "patients:archive": only(*STAFF, ok=405, kwargs=_pk("patient")),  # POST only
+    # The chart and its actions: practitioners only.
+    "patients:chart": only("practitioner", kwargs=_pk("patient")),
+    "patients:review": only("practitioner", ok=405, kwargs=_pk("patient")),
+    "patients:request_questionnaire": only("practitioner", ok=405, kwargs=_pk("patient")),
 }

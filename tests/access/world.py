@@ -40,5 +40,10 @@ def build_world(*, patient, other_patient, practitioner, front_desk, manager) ->
         entry=_entry, practitioner=practitioner, start=world["appointment"].start + _dt.timedelta(days=1)
     )
     # --- patients ---
+    world["response"] = _f.QuestionnaireResponseFactory(patient=patient)
+    world["checkin"] = _f.QuestionnaireResponseFactory(
+        patient=patient, instrument_key="outcome_checkin", context="checkin", status="draft", submitted_at=None, answers={}
+    )
+    world["consent"] = _f.ConsentFactory(patient=patient)
     # --- plans ---
     return world

@@ -1,0 +1,280 @@
+"""The patient's intake in steps, red-flag advice, the summary, and other questionnaires they fill in.
+
+Each step is saved on the server as soon as it is sent (valid answers into the response, anything
+else as a draft), so a validation error, a reload or a closed tab loses nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clinic import access
+from clinic.audit import audit
+
+from . import intake_flow, queries, services
+from .models import HOLD_CATEGORIES, FlagCategory, QuestionnaireResponse, SafetyFlag
+from .questionnaire import get_definition
+from .questionnaire_forms import ConsentForm, SectionForm
+
+
+def _patient_or_404(request):
+    patient = services.patient_for_user(request.user)
+    if patient is None or patient.archived:
+        raise Http404("No patient record for this login.")
+    return patient
+
+
+def _section_form(response: QuestionnaireResponse, section: str, data=None) -> SectionForm:
+    definition = response.definition
+    mine = {it.key for it in definition.section(section).items}
+    context = {k: v for k, v in response.answers.items() if k not in mine}
+    saved = response.drafts.get(section) or {k: v for k, v in response.answers.items() if k in mine}
+    return SectionForm(data, definition=definition, section=section, context=context, saved=saved)
+
+
+def _steps_nav(done: list[str], current: str) -> list[dict]:
+    return [
+        {
+            "slug": s.slug,
+            "title": s.title,
+            "number": i,
+            "done": s.slug in done,
+            "current": s.slug == current,
+            "open": intake_flow.may_open(s.slug, done),
+        }
+        for i, s in enumerate(intake_flow.STEPS, start=1)
+    ]
+
+
+@access.role_required(access.PATIENT)
+def intake_start(request):
+    """Start, or resume at the first step not yet saved."""
+    patient = _patient_or_404(request)
+    intake = services.intake_start(patient=patient)
+    if intake.is_complete:
+        return redirect("patients:intake_summary")
+    step = intake_flow.first_missing(intake.steps_done) or intake_flow.STEPS[-1]
+    return redirect("patients:intake_step", slug=step.slug)
+
+
+@access.role_required(access.PATIENT)
+def intake_step(request, slug: str):
+    patient = _patient_or_404(request)
+    try:
+        step = intake_flow.step(slug)
+    except KeyError:
+        raise Http404("No such step.")
+    intake = services.intake_start(patient=patient)
+    if intake.is_complete:
+        messages.info(request, "Your intake is complete. Thank you!")
+        return redirect("patients:intake_summary")
+    if not intake_flow.may_open(slug, intake.steps_done):
+        first = intake_flow.first_missing(intake.steps_done)
+        return redirect("patients:intake_step", slug=first.slug)
+    if step.is_consent:
+        return _consent_step(request, patient, intake, step)
+
+    response = services.intake_response(intake=intake, instrument_key=step.instrument)
+    definition = response.definition
+    if request.method == "POST":
+        form = _section_form(response, step.section, data=request.POST)
+        if "save_later" in request.POST:
+            services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+            messages.success(request, "Saved. You can carry on where you left off at any time.")
+            return redirect("patients:home")
+        if form.is_valid():
+            try:
+                result = services.intake_step_save(intake=intake, slug=slug, answers=form.answers)
+            except services.AnswersInvalid as exc:
+                for key, msg in exc.errors.items():
+                    form.add_error(key if key in form.fields else None, msg)
+            else:
+                audit(
+                    request=request, action="update", obj=response, patient_id=patient.pk, detail=f"intake step {slug}"
+                )
+                if result.new_red_flags:
+                    return redirect("patients:intake_advice")
+                nxt = intake_flow.first_missing([*intake.steps_done, slug])
+                return redirect("patients:intake_step", slug=nxt.slug) if nxt else redirect("patients:intake_summary")
+        # Not valid: keep what was typed on the server too, so a reload or a closed tab loses nothing.
+        services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+    else:
+        form = _section_form(response, step.section)
+    context = {
+        "step": step,
+        "number": intake_flow.position(slug),
+        "total": len(intake_flow.STEPS),
+        "steps": _steps_nav(intake.steps_done, slug),
+        "previous": intake_flow.previous(slug),
+        "definition": definition,
+        "section": definition.section(step.section),
+        "form": form,
+        "autosave_url": reverse("patients:intake_autosave", kwargs={"slug": slug}),
+    }
+    return render(request, "patients/intake_step.html", context, status=200)
+
+
+def _consent_step(request, patient, intake, step):
+    definition = get_definition(intake_flow.CONSENT_KEY)
+    form = ConsentForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.consent_sign(
+                patient=patient,
+                typed_name=form.cleaned_data["typed_name"],
+                agreed=form.cleaned_data["agree"],
+                ip_address=access.client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                intake=intake,
+            )
+        except services.PatientError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.AnswersInvalid as exc:  # pragma: no cover - steps are validated as they are saved
+            form.add_error(None, exc.message)
+        else:
+            audit(request=request, action="sign", obj=consent, patient_id=patient.pk, detail="consent")
+            messages.success(request, "Thank you. Your answers are with your acupuncturist.")
+            return redirect("patients:intake_summary")
+    context = {
+        "step": step,
+        "number": intake_flow.position(step.slug),
+        "total": len(intake_flow.STEPS),
+        "steps": _steps_nav(intake.steps_done, step.slug),
+        "previous": intake_flow.previous(step.slug),
+        "definition": definition,
+        "form": form,
+        "patient": patient,
+    }
+    return render(request, "patients/intake_consent.html", context)
+
+
+@access.role_required(access.PATIENT)
+@require_POST
+def intake_autosave(request, slug: str):
+    """htmx: keep what is typed as a draft while the patient works through a step."""
+    patient = _patient_or_404(request)
+    try:
+        step = intake_flow.step(slug)
+    except KeyError:
+        raise Http404("No such step.")
+    intake = services.intake_start(patient=patient)
+    if step.is_consent or intake.is_complete or not intake_flow.may_open(slug, intake.steps_done):
+        return HttpResponse(status=204)
+    response = services.intake_response(intake=intake, instrument_key=step.instrument)
+    form = _section_form(response, step.section, data=request.POST)
+    services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+    return HttpResponse(status=204)
+
+
+@access.role_required(access.PATIENT)
+def intake_advice(request):
+    """What to do about the warning signs the patient reported. Calm, clear, and shown at once."""
+    patient = _patient_or_404(request)
+    flags = list(
+        SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True).order_by(
+            "raised_at", "id"
+        )
+    )
+    if not flags:
+        return redirect("patients:home")
+    definition = get_definition("safety_screening", flags[0].response.instrument_version if flags[0].response else None)
+    urgent = [f for f in flags if f.category == FlagCategory.CAUDA_EQUINA]
+    other = [f for f in flags if f.category == FlagCategory.RED_FLAG]
+    intake = queries.current_intake(patient)
+    next_step = intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None
+    context = {
+        "urgent": urgent,
+        "other": other,
+        "urgent_advice": definition.advice.get("cauda_equina"),
+        "other_advice": definition.advice.get("red_flag"),
+        "next_step": next_step,
+    }
+    return render(request, "patients/intake_advice.html", context)
+
+
+@access.role_required(access.PATIENT)
+def intake_summary(request):
+    patient = _patient_or_404(request)
+    intake = queries.current_intake(patient)
+    views = []
+    if intake:
+        for r in intake.responses.all():
+            views.append(queries.response_view(r))
+        order = {k: i for i, k in enumerate(intake_flow.INSTRUMENTS)}
+        views.sort(key=lambda v: order.get(v["response"].instrument_key, 99))
+        audit(request=request, action="view", obj=intake, patient_id=patient.pk, detail="intake summary (own)")
+    context = {
+        "intake": intake,
+        "views": views,
+        "next_step": intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None,
+        "hold": services.patient_treatment_booking_hold(patient),
+        "consent": services.consent_current(patient),
+    }
+    return render(request, "patients/intake_summary.html", context)
+
+
+@access.role_required(access.PATIENT)
+def questionnaire_fill(request, pk: int):
+    """A check-in or a questionnaire the practitioner asked for, one section per page."""
+    patient = _patient_or_404(request)
+    response = get_object_or_404(QuestionnaireResponse, pk=pk, patient=patient, intake__isnull=True)
+    if response.is_submitted:
+        return redirect("patients:response_detail", pk=response.pk)
+    definition = response.definition
+    keys = definition.section_keys
+    wanted = request.GET.get("section") or next((k for k in keys if k not in response.sections_done), keys[-1])
+    if wanted not in keys:
+        raise Http404("No such section.")
+    if request.method == "POST":
+        form = _section_form(response, wanted, data=request.POST)
+        if form.is_valid():
+            try:
+                services.response_section_save(response=response, section=wanted, answers=form.answers)
+                audit(request=request, action="update", obj=response, patient_id=patient.pk, detail=f"section {wanted}")
+                response.refresh_from_db()
+                remaining = [k for k in keys if k not in response.sections_done]
+                if not remaining:
+                    services.response_submit(response=response)
+                    messages.success(request, "Thank you. Your answers have been sent to your acupuncturist.")
+                    return redirect("patients:home")
+                return redirect(f"{reverse('patients:questionnaire', kwargs={'pk': pk})}?section={remaining[0]}")
+            except services.AnswersInvalid as exc:
+                for key, msg in exc.errors.items():
+                    form.add_error(key if key in form.fields else None, msg)
+        services.response_draft_save(response=response, section=wanted, raw=form.raw_values())
+    else:
+        form = _section_form(response, wanted)
+    context = {
+        "response": response,
+        "definition": definition,
+        "section": definition.section(wanted),
+        "number": keys.index(wanted) + 1,
+        "total": len(keys),
+        "form": form,
+    }
+    return render(request, "patients/questionnaire_fill.html", context)
+
+
+@access.role_required(access.PATIENT, access.CLINICAL)
+def response_detail(request, pk: int):
+    """One set of answers. The patient sees their own (another patient's id → 404); practitioners any."""
+    response = get_object_or_404(QuestionnaireResponse.objects.select_related("patient"), pk=pk)
+    access.require_patient_owner(request, response.patient)
+    audit(request=request, action="view", obj=response, patient_id=response.patient_id, detail="answers")
+    view = queries.response_view(response)
+    context = {"view": view, "response": response, "definition": view["definition"], "patient": response.patient}
+    return render(request, "patients/response_detail.html", context)
+
+
+@access.role_required(access.PATIENT, access.CLINICAL)
+def consent_detail(request, pk: int):
+    from .models import Consent
+
+    consent = get_object_or_404(Consent.objects.select_related("patient"), pk=pk)
+    access.require_patient_owner(request, consent.patient)
+    audit(request=request, action="view", obj=consent, patient_id=consent.patient_id, detail="consent")
+    return render(request, "patients/consent_detail.html", {"consent": consent, "patient": consent.patient})
