@@ -60,13 +60,9 @@ REPO_ROOT = HERE.parent.parent
 T = TypeVar("T")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # tryfirst: the mark must be on the items before `-m` deselects by it. The hook sees every collected item,
-    # not only this folder's, hence the path test.
-    for item in items:
-        if HERE in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.integration)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Runs for this folder's items only, before `-m` selects by marks.
+    item.add_marker(pytest.mark.integration)
 
 
 def wait_until_fn(predicate: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.1, message: str = "") -> T:

@@ -1,0 +1,494 @@
+#!/usr/bin/env python3
+"""Acuclinic's developer commands. Standard library only, so a fresh clone needs nothing but Python 3.11.
+
+    python3 dev.py run      # virtualenv + requirements, migrate, seed the demo clinic,
+                            # then web server + Celery worker + Celery beat; Ctrl-C stops all three
+    python3 dev.py test     # virtualenv + dev requirements, then pytest: unit suite + browser (e2e) tests
+
+Options:
+    run  [--host 127.0.0.1] [--port 8000] [--no-seed] [--no-reload]
+    test [--integration] [PYTEST ARGS...]
+         Anything after `test` that dev.py does not know goes to pytest, e.g. `python3 dev.py test -x tests/clinic`.
+         --integration runs only the integration suite (real PostgreSQL, Redis and a Celery worker, see README).
+
+Environment: CI=true turns a missing chromium into a failure instead of a skip. HEARTBEAT_SECONDS (read by the
+settings) makes beat send the heartbeat more often than once a minute, to watch the worker at work.
+POSIX only (process groups and signals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VENV_PY = VENV / "bin" / "python"
+STAMP = VENV / ".acuclinic-requirements.json"
+ENV_FILE = ROOT / ".env"
+RUN_REQUIREMENTS = ROOT / "requirements.txt"
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
+WANTED_PYTHON = (3, 11)
+
+# The integration suite's services, as CI runs them (see .ci/run). Used by `test --integration` when unset.
+INTEGRATION_ENV_DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/acuclinic",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+}
+
+ENV_TEMPLATE = """\
+# Local development settings, written by `python3 dev.py` because .env was missing. Not committed.
+# Every variable is described in the README's configuration table; real environment variables win over this file.
+DEBUG=true
+# With nothing else set, development uses: SQLite in var/acuclinic.sqlite3, Celery's filesystem broker in
+# var/broker/, a local-memory cache and emails printed to the console. To use real services instead:
+# DATABASE_URL=postgres://postgres@127.0.0.1:5432/acuclinic
+# CELERY_BROKER_URL=redis://127.0.0.1:6379/0
+# REDIS_URL=redis://127.0.0.1:6379/1
+# HEARTBEAT_SECONDS=60
+"""
+
+
+def say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def banner(lines: list[str]) -> None:
+    width = max(len(line) for line in lines) + 4
+    say("=" * width)
+    for line in lines:
+        say(f"  {line}")
+    say("=" * width)
+
+
+def die(msg: str, code: int = 1) -> None:
+    print(f"dev.py: error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def is_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# --- virtualenv and requirements ------------------------------------------------------------------
+
+
+def _python_version(python: str) -> tuple[int, int] | None:
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    major, minor = out.stdout.strip().split(".")
+    return int(major), int(minor)
+
+
+def find_python311() -> str:
+    """The running interpreter when it is 3.11 (the common case), else a python3.11 on PATH."""
+    if sys.version_info[:2] == WANTED_PYTHON:
+        return sys.executable
+    for name in ("python3.11", "python3"):
+        candidate = shutil.which(name)
+        if candidate and _python_version(candidate) == WANTED_PYTHON:
+            return candidate
+    die(
+        f"Acuclinic needs Python 3.11; this is Python {sys.version.split()[0]} and no python3.11 is on PATH.\n"
+        "Install Python 3.11 (e.g. `apt-get install python3.11 python3.11-venv`, pyenv, or python.org) "
+        "and run `python3.11 dev.py ...`."
+    )
+    raise AssertionError  # unreachable
+
+
+def ensure_venv() -> None:
+    if VENV_PY.exists():
+        version = _python_version(str(VENV_PY))
+        if version == WANTED_PYTHON:
+            return
+        die(
+            f"{VENV} exists but its Python is {version or 'broken'}, not 3.11. "
+            f"Remove it (`rm -rf {VENV.name}`) and run this command again."
+        )
+    python = find_python311()
+    say(f"Creating the virtualenv in {VENV.name}/ with {python} ...")
+    result = subprocess.run([python, "-m", "venv", str(VENV)])
+    if result.returncode != 0 or not VENV_PY.exists():
+        shutil.rmtree(VENV, ignore_errors=True)
+        die(
+            "could not create the virtualenv. On Debian/Ubuntu the venv module is a separate package: "
+            "`apt-get install python3.11-venv`."
+        )
+
+
+def requirements_hash(path: Path, seen: set[Path] | None = None) -> str:
+    """Hash of a requirements file and every file it includes with -r/-c, so an edit to either reinstalls."""
+    seen = seen if seen is not None else set()
+    digest = hashlib.sha256()
+    digest.update(f"python{WANTED_PYTHON}".encode())
+    stack = [path]
+    while stack:
+        current = stack.pop(0).resolve()
+        if current in seen:
+            continue
+        seen.add(current)
+        text = current.read_text()
+        digest.update(current.name.encode() + b"\0" + text.encode())
+        for line in text.splitlines():
+            parts = line.strip().split(maxsplit=1)
+            if len(parts) == 2 and parts[0] in {"-r", "--requirement", "-c", "--constraint"}:
+                stack.append(current.parent / parts[1])
+    return digest.hexdigest()
+
+
+def _read_stamp() -> dict[str, str]:
+    try:
+        return json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def ensure_requirements(requirements: Path) -> None:
+    """pip install, unless a stamp says this exact set (or the dev set, which includes it) is installed."""
+    stamp = _read_stamp()
+    wanted = requirements_hash(requirements)
+    if stamp.get(requirements.name) == wanted:
+        return
+    if requirements == RUN_REQUIREMENTS and stamp.get(DEV_REQUIREMENTS.name) == requirements_hash(DEV_REQUIREMENTS):
+        return  # requirements-dev.txt includes requirements.txt
+    say(f"Installing {requirements.name} into {VENV.name}/ (the first time takes a minute or two) ...")
+    cmd = [str(VENV_PY), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    result = subprocess.run([*cmd, "-r", str(requirements)], cwd=ROOT)
+    if result.returncode != 0:
+        die(f"pip could not install {requirements.name} (see pip's output above).")
+    stamp[requirements.name] = wanted
+    STAMP.write_text(json.dumps(stamp, indent=2) + "\n")
+
+
+def ensure_env_file() -> None:
+    if not ENV_FILE.exists():
+        ENV_FILE.write_text(ENV_TEMPLATE)
+        say(f"Wrote {ENV_FILE.name} with development defaults (DEBUG=true, SQLite and broker in var/).")
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    env["PYTHONUNBUFFERED"] = "1"  # logs reach the terminal as they happen, not in 4 KB lumps
+    env["VIRTUAL_ENV"] = str(VENV)
+    env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(VENV_PY), "manage.py", *args], cwd=ROOT, env=child_env(), text=True, capture_output=capture
+    )
+
+
+# --- run ------------------------------------------------------------------------------------------
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: if dev.py itself is killed with SIGKILL, Linux sends the child SIGTERM."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except Exception:
+        pass  # not Linux: process groups and the signal handlers still cover Ctrl-C and SIGTERM
+
+
+class Child:
+    """One long-running process in its own process group, its output prefixed with its name."""
+
+    def __init__(self, name: str, argv: list[str], *, term_whole_group: bool) -> None:
+        self.name = name
+        self.argv = argv
+        # Celery's main process stops its own pool (warm shutdown); a SIGTERM to the pool processes as well
+        # would only make it log them as killed. runserver's reloader parent does not pass SIGTERM to its
+        # child, so the web server's whole group gets it.
+        self.term_whole_group = term_whole_group
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        # A new session = a new process group: the terminal's Ctrl-C reaches only dev.py, which then stops the
+        # children in order, and killpg() also reaches grandchildren (runserver's reloader, prefork pool).
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+
+    def pump_output(self, lock: threading.Lock, width: int) -> threading.Thread:
+        def pump() -> None:
+            assert self.proc and self.proc.stdout
+            for raw in iter(self.proc.stdout.readline, b""):
+                line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                with lock:
+                    sys.stdout.write(f"{self.name:<{width}} | {line}\n")
+                    sys.stdout.flush()
+
+        thread = threading.Thread(target=pump, name=f"output-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def signal_group(self, sig: int) -> None:
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    def terminate(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if self.term_whole_group:
+            self.signal_group(signal.SIGTERM)
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+
+
+def stop_children(children: list[Child], grace: float = 15.0) -> None:
+    """SIGTERM each child (worker: warm shutdown), wait, then SIGKILL whatever is left in their groups."""
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        if child.proc is None:
+            continue
+        try:
+            child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"dev.py: {child.name} did not stop within {grace:.0f} s; killing it.")
+    # Also sweeps up members that outlived their leader (a reloader child, a pool process).
+    for child in children:
+        child.signal_group(signal.SIGKILL)
+        if child.proc:
+            child.proc.wait()
+
+
+def seed_demo_available() -> bool:
+    return any(ROOT.glob("*/management/commands/seed_demo.py"))
+
+
+def cmd_run(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="dev.py run", description="Run the demo clinic: web, worker and beat.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-seed", action="store_true", help="do not run manage.py seed_demo")
+    parser.add_argument("--no-reload", action="store_true", help="runserver without the auto-reloader")
+    opts = parser.parse_args(argv)
+
+    ensure_venv()
+    ensure_requirements(RUN_REQUIREMENTS)
+    ensure_env_file()
+
+    if not _port_is_free(opts.host, opts.port):
+        die(f"port {opts.port} on {opts.host} is already in use. Stop whatever uses it, or pass --port N.")
+
+    say("Applying migrations ...")
+    if manage("migrate", "--noinput").returncode != 0:
+        die("manage.py migrate failed (see above).")
+
+    seed_output = ""
+    if opts.no_seed:
+        say("Skipping the demo data (--no-seed).")
+    elif seed_demo_available():
+        say("Seeding the demo clinic (manage.py seed_demo; safe to repeat) ...")
+        result = manage("seed_demo", capture=True)
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        if result.returncode != 0:
+            die("manage.py seed_demo failed (see above).")
+        seed_output = result.stdout.strip()
+    else:
+        say("NOTICE: manage.py seed_demo does not exist yet, so no demo data was created.")
+        say("        Create a manager with `.venv/bin/python manage.py createsuperuser` to log in.")
+
+    bin_dir = VENV / "bin"
+    runserver = [str(VENV_PY), "manage.py", "runserver", f"{opts.host}:{opts.port}"]
+    if opts.no_reload:
+        runserver.append("--noreload")
+    children = [
+        Child("web", runserver, term_whole_group=True),
+        Child(
+            "worker",
+            # gossip/mingle/heartbeat talk between workers over broadcast, which the filesystem broker lacks.
+            [str(bin_dir / "celery"), "-A", "clinic", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", "dev-worker@%h"],
+            term_whole_group=False,
+        ),
+        Child("beat", [str(bin_dir / "celery"), "-A", "clinic", "beat", "--loglevel", "INFO"], term_whole_group=False),
+    ]
+
+    stop = threading.Event()
+    signals_seen: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        signals_seen.append(signum)
+        if len(signals_seen) > 1:  # impatient second Ctrl-C: no more waiting
+            for child in children:
+                child.signal_group(signal.SIGKILL)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    # Start every child before any output thread: preexec_fn is only safe while this process has one thread.
+    for child in children:
+        child.start()
+    lock = threading.Lock()
+    width = max(len(c.name) for c in children)
+    pumps = [child.pump_output(lock, width) for child in children]
+
+    url = f"http://{opts.host if ':' not in opts.host else f'[{opts.host}]'}:{opts.port}/"
+    announced = False
+    failed: Child | None = None
+    started = time.monotonic()
+    while not stop.wait(0.3):
+        for child in children:
+            if child.proc and child.proc.poll() is not None:
+                failed = child
+                break
+        if failed:
+            break
+        if not announced and _port_answers(opts.host, opts.port):
+            announced = True
+            with lock:
+                lines = [
+                    f"Acuclinic is running at {url}",
+                    "Web server, Celery worker and Celery beat are up. Press Ctrl-C to stop all three.",
+                ]
+                if seed_output:
+                    lines += ["", "Demo logins (from manage.py seed_demo):"]
+                    lines += [line for line in seed_output.splitlines() if line.strip()]
+                banner(lines)
+        if not announced and time.monotonic() - started > 120:
+            say("dev.py: the web server did not answer within 120 s; stopping.")
+            failed = children[0]
+            break
+
+    if failed:
+        code = failed.proc.returncode if failed.proc else None
+        say(f"dev.py: {failed.name} exited (code {code}); stopping the others.")
+    else:
+        say(f"dev.py: got {signal.Signals(signals_seen[0]).name}; stopping web, worker and beat ...")
+    stop_children(children)
+    for pump in pumps:
+        pump.join(timeout=2)
+    if failed:
+        return 1
+    say("dev.py: all stopped.")
+    return 0
+
+
+# --- test -----------------------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """Same rule as tests/e2e/conftest.py: $CHROMIUM_PATH, else Debian's /usr/bin/chromium, else PATH."""
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def cmd_test(argv: list[str]) -> int:
+    integration = "--integration" in argv
+    pytest_args = [a for a in argv if a != "--integration"]
+    if pytest_args[:1] == ["--"]:
+        pytest_args = pytest_args[1:]
+
+    ensure_venv()
+    ensure_requirements(DEV_REQUIREMENTS)
+    ensure_env_file()
+
+    extra_env: dict[str, str] = {}
+    if integration:
+        for key, value in INTEGRATION_ENV_DEFAULTS.items():
+            if not os.environ.get(key):
+                extra_env[key] = value
+        say("Integration suite: real PostgreSQL, Redis and a Celery worker.")
+        for key in INTEGRATION_ENV_DEFAULTS:
+            say(f"  {key}={extra_env.get(key) or os.environ[key]}")
+        cmd = [str(VENV_PY), "-m", "pytest", "-m", "integration", "tests/integration", *pytest_args]
+    else:
+        chromium = find_chromium()
+        skipped_reason = None
+        if chromium:
+            extra_env["CHROMIUM_PATH"] = chromium
+            say(f"Browser (e2e) tests will drive {chromium}.")
+        else:
+            skipped_reason = "no chromium found (looked at $CHROMIUM_PATH, /usr/bin/chromium and PATH)"
+            if is_ci():
+                say(f"ERROR: {skipped_reason}; with CI=true the browser tests FAIL instead of skipping.")
+            else:
+                say(f"NOTICE: browser (e2e) tests will be SKIPPED: {skipped_reason}.")
+                say("        Install Debian's chromium (`apt-get install chromium`) to run them.")
+        cmd = [str(VENV_PY), "-m", "pytest", *pytest_args]
+
+    say("$ pytest " + " ".join(cmd[3:]))
+    code = subprocess.run(cmd, cwd=ROOT, env=child_env(**extra_env)).returncode
+    if not integration and skipped_reason and not is_ci():
+        say(f"NOTICE: browser (e2e) tests were SKIPPED: {skipped_reason}.")
+    if code == 5:
+        say("dev.py: pytest collected no tests (exit code 5).")
+    return code
+
+
+def main(argv: list[str]) -> int:
+    os.chdir(ROOT)
+    commands = {"run": cmd_run, "test": cmd_test}
+    if not argv or argv[0] in {"-h", "--help", "help"} or argv[0] not in commands:
+        say(__doc__.strip())
+        return 0 if argv[:1] in ([], ["-h"], ["--help"], ["help"]) else 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
