@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -250,10 +253,14 @@ class WorkingHoursFormSet(forms.BaseInlineFormSet):
                 blocks.append((weekday, start, end))
 
 
+HOURS_MINUTES = {models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")}}
+
+
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     formset = WorkingHoursFormSet
     extra = 0
+    formfield_overrides = HOURS_MINUTES
     fields = ("weekday", "start", "end", "location")
     verbose_name_plural = "working hours (local time at the location; add two blocks for a lunch break)"
 
@@ -262,20 +269,14 @@ class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
     fields = ("start", "end", "reason")
+    # TimeOff is stored in UTC and shown in the clinic's TIME_ZONE; say which, since locations differ.
+    verbose_name_plural = f"time off (dates and times in {settings.TIME_ZONE})"
 
 
 @admin.register(PractitionerProfile)
 class PractitionerProfileAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "email",
-        "licence_number",
-        "licence_body",
-        "licence_expiry",
-        "licence_status",
-        "capacity",
-        "active",
-    )
+    # The licence columns come first so the expired flag is visible without scrolling on a laptop.
+    list_display = ("name", "licence_status", "licence_expiry", "licence_number", "email", "capacity", "active")
     list_filter = (LicenceStatusFilter, "active", "locations", "services")
     search_fields = ("user__full_name", "user__email", "licence_number", "specialties")
     list_select_related = ("user",)
@@ -328,6 +329,7 @@ class PractitionerProfileAdmin(admin.ModelAdmin):
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin):
+    formfield_overrides = HOURS_MINUTES
     list_display = ("practitioner", "weekday", "start", "end", "location")
     list_filter = ("weekday", "location", "practitioner")
     search_fields = ("practitioner__user__full_name",)
