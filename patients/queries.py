@@ -271,12 +271,13 @@ def _definition_or_none(response: QuestionnaireResponse):
 def response_view(response: QuestionnaireResponse) -> dict:
     """A response as readable sections and scores, for the summary, the chart and the detail page."""
     definition = _definition_or_none(response)
-    return {
-        "response": response,
-        "definition": definition,
-        "sections": readable_answers(definition, response.answers) if definition else [],
-        "scores": [dict(key=k, **v) for k, v in (response.scores or {}).items()],
-    }
+    sections = readable_answers(definition, response.answers) if definition else []
+    scores = [dict(key=k, **v) for k, v in (response.scores or {}).items()]
+    if not response.is_submitted:
+        # Unfinished: show what was answered, not a wall of "not answered" and "incomplete".
+        sections = [s for s in sections if s["key"] in response.sections_done]
+        scores = [s for s in scores if s.get("status") == "ok"]
+    return {"response": response, "definition": definition, "sections": sections, "scores": scores}
 
 
 def response_history(patient: Patient) -> QuerySet[QuestionnaireResponse]:

@@ -152,6 +152,12 @@ class Item:
             return f"{value} / {int(self.max)}" if self.max is not None else str(value)
         if self.type == "number" and self.unit:
             return f"{value} {self.unit}"
+        if self.type == "date" and isinstance(value, str):
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+            return f"{day.day} {day:%B %Y}"
         return str(value)
 
     def max_score(self) -> float | None:
