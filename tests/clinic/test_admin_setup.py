@@ -253,3 +253,41 @@ def test_a_manager_cannot_take_over_a_superuser_account(manager_client):
     assert response.status_code == 403
     root.refresh_from_db()
     assert root.email == "root@example.org"
+
+
+def test_a_manager_cannot_make_anyone_a_superuser(manager_client, front_desk_user):
+    response = manager_client.post(
+        reverse("admin:clinic_user_change", args=[front_desk_user.pk]),
+        {
+            "email": front_desk_user.email,
+            "full_name": front_desk_user.full_name,
+            "role": Role.FRONT_DESK,
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    front_desk_user.refresh_from_db()
+    assert not front_desk_user.is_superuser and not front_desk_user.is_staff
+
+
+def test_promoting_someone_to_manager_in_the_admin_opens_setup_for_them(manager_client, front_desk_user):
+    manager_client.post(
+        reverse("admin:clinic_user_change", args=[front_desk_user.pk]),
+        {
+            "email": front_desk_user.email,
+            "full_name": front_desk_user.full_name,
+            "role": Role.MANAGER,
+            "is_active": "on",
+        },
+    )
+    front_desk_user.refresh_from_db()
+    assert front_desk_user.is_staff
+
+
+@pytest.mark.parametrize("term", ["abc", "42", "prac@"])
+def test_searching_the_audit_events_in_setup_never_fails(manager_client, practitioner, term):
+    AuditEvent.objects.create(actor=practitioner.user, action="view", object_type="plans.visit", patient_id=42)
+    response = manager_client.get(reverse("admin:clinic_auditevent_changelist"), {"q": term})
+    assert response.status_code == 200
