@@ -43,7 +43,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -169,7 +169,7 @@ def patient_may_self_book(patient: Patient, service: Service) -> SelfBookDecisio
 def _lock_practitioners(*ids: int) -> None:
     """Serialise every booking of these practitioners (id order, so two locks never deadlock)."""
     for pid in sorted(set(ids)):
-        list(PractitionerProfile.objects.select_for_update().filter(pk=pid).values_list("pk", flat=True))
+        list(PractitionerProfile.objects.select_for_update(no_key=True).filter(pk=pid).values_list("pk", flat=True))
 
 
 def _local_day(start: dt.datetime, location: Location) -> dt.date:
@@ -282,16 +282,38 @@ def _secure_slot(
     for rid in candidates:
         appointment.room_id = rid
         appointment.full_clean(exclude=["practitioner", "patient", "service", "location", "room", "booked_by"])
+        if _save_into_room(appointment):
+            return appointment
+        log.info("room %s taken concurrently at %s; trying the next room", rid, start)
+    raise _unavailable(av.Problem.NO_ROOM, **common)
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
+def _save_into_room(appointment: Appointment, attempts: int = 3) -> bool:
+    """Save inside a savepoint; False when the database says the room is taken.
+
+    IntegrityError: the exclusion constraint (PostgreSQL) or trigger (SQLite) saw an overlapping
+    appointment that another transaction committed a moment ago. Deadlock: two transactions
+    inserted overlapping rows at the same instant and each waited for the other's exclusion
+    check; PostgreSQL aborts one. The victim's savepoint is rolled back, which lets the other
+    finish, and the retry then sees its row and gets the IntegrityError (or succeeds if the other
+    rolled back). The savepoint keeps the outer transaction usable either way.
+    """
+    for _ in range(attempts):
         try:
-            # A savepoint per room: when the database refuses (another transaction took the
-            # room a moment ago) the outer transaction stays usable and we try the next room.
             with transaction.atomic():
                 appointment.save()
+            return True
         except IntegrityError:
-            log.info("room %s taken concurrently at %s; trying the next room", rid, start)
-            continue
-        return appointment
-    raise _unavailable(av.Problem.NO_ROOM, **common)
+            return False
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            log.info("deadlock between overlapping inserts for room %s; retrying", appointment.room_id)
+    return False
 
 
 # --- booking -------------------------------------------------------------------------------
@@ -476,7 +498,7 @@ def appointment_book_series(
 
 def _locked(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("service", "location", "practitioner", "patient", "room")
         .get(pk=appointment.pk)
     )
@@ -756,7 +778,7 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
     try:
         with transaction.atomic():
             offer = (
-                WaitlistOffer.objects.select_for_update()
+                WaitlistOffer.objects.select_for_update(of=("self",))
                 .select_related("entry__service", "entry__location", "entry__patient", "practitioner")
                 .get(pk=offer.pk)
             )
