@@ -172,7 +172,7 @@ def ensure_requirements(requirements: Path) -> None:
     if requirements == RUN_REQUIREMENTS and stamp.get(DEV_REQUIREMENTS.name) == requirements_hash(DEV_REQUIREMENTS):
         return  # requirements-dev.txt includes requirements.txt
     say(f"Installing {requirements.name} into {VENV.name}/ (the first time takes a minute or two) ...")
-    cmd = [str(VENV_PY), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    cmd = [str(VENV_PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--progress-bar", "off"]
     result = subprocess.run([*cmd, "-r", str(requirements)], cwd=ROOT)
     if result.returncode != 0:
         die(f"pip could not install {requirements.name} (see pip's output above).")
