@@ -164,6 +164,7 @@ class ReviewForm(forms.Form):
         label="Note",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What you checked, what you told the patient, and any referral made.",
+        error_messages={"required": "Please add a note saying what you decided and why."},
     )
 
     def __init__(self, *args, **kwargs):
