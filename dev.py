@@ -403,8 +403,10 @@ def cmd_run(argv: list[str]) -> int:
                     "Web server, Celery worker and Celery beat are up. Press Ctrl-C to stop all three.",
                 ]
                 if seed_output:
-                    lines += ["", "Demo logins (from manage.py seed_demo):"]
-                    lines += [line for line in seed_output.splitlines() if line.strip()]
+                    # seed_demo's own words, from its "Demo logins" line on when it has one.
+                    seed_lines = seed_output.splitlines()
+                    start = next((i for i, x in enumerate(seed_lines) if x.startswith("Demo logins")), 0)
+                    lines += [""] + [line for line in seed_lines[start:] if line.strip()]
                 banner(lines)
         if not announced and time.monotonic() - started > 120:
             say("dev.py: the web server did not answer within 120 s; stopping.")
