@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clinic import access
 from clinic.audit import audit
@@ -131,10 +131,13 @@ def _consent_step(request, patient, intake, step):
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 intake=intake,
             )
+        except services.AnswersInvalid as exc:
+            # Every step was valid when saved; this only happens if something changed since.
+            step_back = intake_flow.step(exc.step) if exc.step else intake_flow.STEPS[0]
+            messages.warning(request, f"An earlier answer needs another look, in “{step_back.title}”.")
+            return redirect("patients:intake_step", slug=step_back.slug)
         except services.PatientError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except services.AnswersInvalid as exc:  # pragma: no cover - steps are validated as they are saved
-            form.add_error(None, exc.message)
         else:
             audit(request=request, action="sign", obj=consent, patient_id=patient.pk, detail="consent")
             messages.success(request, "Thank you. Your answers are with your acupuncturist.")
@@ -271,6 +274,7 @@ def response_detail(request, pk: int):
 
 
 @access.role_required(access.PATIENT, access.CLINICAL)
+@require_safe  # read-only on purpose: a signed consent has no edit path
 def consent_detail(request, pk: int):
     from .models import Consent
 

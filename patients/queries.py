@@ -296,6 +296,7 @@ def chart(patient: Patient) -> dict:
                 intake_views.append(response_view(by_key[key]))
     alerts = patient_alerts(patient)
     reviews = list(SafetyReview.objects.filter(patient=patient).select_related("reviewed_by").prefetch_related("flags"))
+    patient.intake_status = intake_status(patient)  # the badge tag reuses it
     return {
         "patient": patient,
         "intake": intake,
@@ -307,7 +308,7 @@ def chart(patient: Patient) -> dict:
         "reviews": reviews,
         "consents": list(Consent.objects.filter(patient=patient).order_by("-signed_at")),
         "pregnancy_points": pregnancy_points_to_avoid() if alerts.pregnancy else [],
-        "status": intake_status(patient),
+        "status": patient.intake_status,
         "outcomes": outcome_changes(history),
     }
 

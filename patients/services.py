@@ -60,6 +60,7 @@ class AnswersInvalid(PatientError):
     def __init__(self, errors: Mapping[str, str]):
         super().__init__("Some answers need another look.")
         self.errors = dict(errors)
+        self.step: str | None = None  # the intake step to go back to, when known
 
 
 def _now() -> dt.datetime:
@@ -513,7 +514,21 @@ def intake_step_save(*, intake: Intake, slug: str, answers: Mapping[str, Any]) -
 def _intake_complete(intake: Intake) -> Intake:
     """Every step saved: submit each questionnaire and close the intake."""
     for instrument in intake_flow.INSTRUMENTS:
-        response_submit(response=intake_response(intake=intake, instrument_key=instrument))
+        response = intake_response(intake=intake, instrument_key=instrument)
+        try:
+            response_submit(response=response)
+        except AnswersInvalid as exc:
+            # Say which step to go back to (e.g. a definition changed under a half-done intake).
+            definition = response.definition
+            exc.step = next(
+                (
+                    st.slug
+                    for st in intake_flow.steps_of(instrument)
+                    if set(exc.errors) & _section_items(definition, st.section)
+                ),
+                None,
+            )
+            raise
     intake.completed_at = _now()
     intake.updated_at = intake.completed_at
     intake.save(update_fields=["completed_at", "updated_at"])
