@@ -299,7 +299,7 @@ def appointment_ics(request, pk: int):
 def appointment_cancel(request, pk: int):
     """A confirm page first (with the late-cancellation warning), then the POST cancels."""
     appt = _own_appointment(request, pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     late = appt.is_upcoming and services.cancellation_is_late(appt)
     ctx = {
         "appointment": appt,
@@ -380,7 +380,7 @@ def waitlist_join(request):
     today = timezone.localdate()
     initial.setdefault("earliest", today)
     initial.setdefault("latest", today + dt.timedelta(days=14))
-    form = WaitlistForm(request.POST or None, initial=initial)
+    form = WaitlistForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         decision = services.patient_may_self_book(patient, data["service"])

@@ -1,0 +1,135 @@
+"""The waitlist: a freed time is offered to waiting patients; the first to book it gets it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from scheduling import services
+from scheduling.models import Notification, NotificationKind, WaitlistOffer, WaitlistOfferStatus, WaitlistStatus
+from tests import factories as f
+from tests.scheduling.conftest import local
+
+
+@pytest.fixture
+def full_day(clinic):
+    """The practitioner's whole day 3 is booked by one patient each hour (one room)."""
+    appts = []
+    for hour in range(9, 16):
+        appts.append(
+            services.appointment_book(
+                patient=f.PatientFactory(),
+                service=clinic.service,
+                practitioner=clinic.practitioner,
+                location=clinic.location,
+                start=local(clinic, 3, hour),
+                room=clinic.rooms[0],
+                notify=False,
+            )
+        )
+    return appts
+
+
+def join(clinic, patient, **kw):
+    day = local(clinic, 3, 0).date()
+    return services.waitlist_join(
+        patient=patient,
+        service=clinic.service,
+        location=clinic.location,
+        earliest=kw.pop("earliest", day),
+        latest=kw.pop("latest", day),
+        **kw,
+    )
+
+
+def test_a_cancellation_offers_the_time_to_waiting_patients(
+    clinic, full_day, patient, other_patient, django_capture_on_commit_callbacks
+):
+    join(clinic, patient, practitioner=clinic.practitioner)
+    join(clinic, other_patient)  # any practitioner
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)  # 11:00 frees up
+
+    offers = WaitlistOffer.objects.order_by("entry__created_at")
+    assert [o.entry.patient for o in offers] == [patient, other_patient]
+    assert all(o.start == local(clinic, 3, 11) for o in offers)
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == {patient.email, other_patient.email}
+    offer_mail = sent[patient.email]
+    assert offer_mail.subject.startswith("A time has come free")
+    assert reverse("scheduling:waitlist_claim", args=[offers[0].pk]) in offer_mail.body
+    assert Notification.objects.filter(kind=NotificationKind.WAITLIST_OFFER).count() == 2
+
+
+def test_whoever_books_first_gets_it(clinic, full_day, patient, other_patient, django_capture_on_commit_callbacks):
+    join(clinic, patient)
+    join(clinic, other_patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)
+    first, second = WaitlistOffer.objects.order_by("entry__created_at")
+
+    appt = services.waitlist_claim(offer=second)
+    assert appt.patient == other_patient and appt.start == local(clinic, 3, 11)
+    second.refresh_from_db()
+    assert second.status == WaitlistOfferStatus.CLAIMED and second.entry.status == WaitlistStatus.BOOKED
+
+    with pytest.raises(services.SlotTaken) as caught:
+        services.waitlist_claim(offer=first)
+    assert "someone else booked this time first" in caught.value.message
+    first.refresh_from_db()
+    assert first.status == WaitlistOfferStatus.TAKEN
+    assert first.entry.status == WaitlistStatus.WAITING  # still on the list
+
+
+def test_no_offer_outside_the_patients_dates_or_for_another_practitioner(
+    clinic, full_day, patient, other_patient, django_capture_on_commit_callbacks
+):
+    later = local(clinic, 10, 0).date()
+    join(clinic, patient, earliest=later, latest=later)
+    someone_else = f.bookable_setup(location=clinic.location, service=clinic.service, rooms=0).practitioner
+    join(clinic, other_patient, practitioner=someone_else)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)
+    assert not WaitlistOffer.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_reschedule_also_frees_the_old_time(clinic, full_day, patient, django_capture_on_commit_callbacks):
+    join(clinic, patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_reschedule(appointment=full_day[0], start=local(clinic, 4, 9), notify=False)
+    (offer,) = WaitlistOffer.objects.all()
+    assert offer.start == local(clinic, 3, 9)
+
+
+def test_claim_page(
+    clinic, full_day, patient, patient_client, other_patient_client, django_capture_on_commit_callbacks
+):
+    join(clinic, patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)
+    offer = WaitlistOffer.objects.get()
+    url = reverse("scheduling:waitlist_claim", args=[offer.pk])
+    assert other_patient_client.get(url).status_code == 404
+    page = patient_client.get(url)
+    assert "Book this time" in page.content.decode()
+    response = patient_client.post(url)
+    assert response.status_code == 302
+    assert patient.appointments.get().start == local(clinic, 3, 11)
+
+
+def test_join_form_keeps_input_on_error(clinic, patient_client):
+    response = patient_client.post(
+        reverse("scheduling:waitlist_join"),
+        {
+            "service": clinic.service.pk,
+            "location": clinic.location.pk,
+            "earliest": "2099-01-10",
+            "latest": "2099-01-01",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The last day must be on or after the first day." in html
+    assert 'value="2099-01-10"' in html
