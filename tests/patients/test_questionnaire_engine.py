@@ -104,6 +104,16 @@ def test_out_of_range_and_future_answers_get_plain_messages():
     assert errors["goals"].startswith("Please keep this under 1000 characters")
 
 
+@pytest.mark.parametrize("junk", [float("inf"), float("nan"), 10**400, True, "7"])
+def test_numbers_that_are_not_real_answers_get_a_message(junk):
+    intake = get_definition("sciatica_intake", 1)
+
+    _, errors = validate(intake, {"leg_pain_now": junk, "sleep_hours": junk}, sections=["scores", "life"])
+
+    assert errors["leg_pain_now"] == "Please pick a number on the scale."
+    assert errors["sleep_hours"] == "Please enter a number."
+
+
 def test_a_body_map_needs_a_known_region_and_side():
     intake = get_definition("sciatica_intake", 1)
 
