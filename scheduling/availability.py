@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
 
-Interval = tuple[dt.datetime, dt.datetime]
+# [start, end): aware datetimes, or integer epoch seconds (what the loader fetches, for speed).
+Interval = tuple[dt.datetime | int, dt.datetime | int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,9 @@ class Problem:
 # --- internal helpers ----------------------------------------------------------------------
 
 
-def _ts(d: dt.datetime) -> int:
+def _ts(d: dt.datetime | int) -> int:
+    if type(d) is int:
+        return d
     if d.tzinfo is None:
         raise ValueError("availability works with aware datetimes only")
     return int(d.timestamp())
