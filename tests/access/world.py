@@ -42,7 +42,12 @@ def build_world(*, patient, other_patient, practitioner, front_desk, manager) ->
     # --- patients ---
     world["response"] = _f.QuestionnaireResponseFactory(patient=patient)
     world["checkin"] = _f.QuestionnaireResponseFactory(
-        patient=patient, instrument_key="outcome_checkin", context="checkin", status="draft", submitted_at=None, answers={}
+        patient=patient,
+        instrument_key="outcome_checkin",
+        context="checkin",
+        status="draft",
+        submitted_at=None,
+        answers={},
     )
     world["consent"] = _f.ConsentFactory(patient=patient)
     # --- plans ---
