@@ -245,8 +245,8 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
 # --- safety and booking hold ------------------------------------------------------------------
 
 HOLD_MESSAGE = (
-    "Some of your health answers need a quick review by one of our acupuncturists before treatment "
-    "can be booked online. Please call the clinic and we will help you."
+    "Some of your health answers need a quick review by one of our acupuncturists before you can book "
+    "online. Please call the clinic and we will help you."
 )
 REFERRED_MESSAGE = (
     "Your acupuncturist has asked you to see a doctor before acupuncture, so online booking is paused. "
