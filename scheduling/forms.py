@@ -33,16 +33,22 @@ class BookingQueryForm(forms.Form):
         self.fields["location"].queryset = Location.objects.filter(active=True)
         self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
 
+    note = ""
+
     def clean(self):
         data = super().clean()
         service, location, practitioner = data.get("service"), data.get("location"), data.get("practitioner")
+        # Switching service or clinic can leave a practitioner who does not fit: fall back to
+        # "first available" and say so, rather than blocking the page with an error.
         if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
-            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
-        if practitioner and location and not practitioner.working_hours.filter(location=location).exists():
-            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
+            self.note = f"{practitioner} does not offer {service.name}; showing the first available practitioner."
+            data["practitioner"] = None
+        elif practitioner and location and not practitioner.working_hours.filter(location=location).exists():
+            self.note = f"{practitioner} does not work at {location.name}; showing the first available practitioner."
+            data["practitioner"] = None
         day = data.get("day")
         if day and day < timezone.localdate() - dt.timedelta(days=1):
-            self.add_error("day", "Choose a day from today onwards.")
+            data["day"] = None
         return data
 
 

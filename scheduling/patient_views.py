@@ -145,7 +145,10 @@ def book(request):
             data["service"] = str(allowed[0].pk)
     form = BookingQueryForm(data)
     ctx: dict = {"form": form, "decisions": decisions, "patient": patient}
-    if form.is_valid() and (service := form.cleaned_data.get("service")):
+    # Each step uses whatever is valid so far; a bad value gets its message next to its field and
+    # the rest of the page still renders.
+    form.is_valid()
+    if service := form.cleaned_data.get("service"):
         decision = dict((s.pk, d) for s, d in decisions).get(service.pk) or services.patient_may_self_book(
             patient, service
         )

@@ -200,3 +200,18 @@ def test_another_patients_appointment_is_404(clinic, patient, other_patient_clie
     assert other_patient_client.post(reverse(f"scheduling:{name}", args=[appt.pk])).status_code in (404, 405)
     appt.refresh_from_db()
     assert appt.status == AppointmentStatus.BOOKED
+
+
+def test_a_practitioner_who_does_not_offer_the_service_falls_back_to_first_available(
+    clinic, initial_service, patient_client
+):
+    other_service = f.ServiceFactory(name="Cupping", kind="initial")
+    stranger = f.bookable_setup(location=clinic.location, service=other_service, rooms=0).practitioner
+    response = patient_client.get(
+        reverse("scheduling:book"),
+        {"service": initial_service.pk, "location": clinic.location.pk, "practitioner": stranger.pk},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "does not offer Initial consultation" in html
+    assert 'data-testid="times"' in html  # the first available practitioner's times are shown
