@@ -35,7 +35,7 @@ from .models import (
     SafetyReview,
     phone_key,
 )
-from .questionnaire import UnknownQuestionnaire, get_definition, readable_answers
+from .questionnaire import UnknownQuestionnaire, get_definition, raised_flags, readable_answers
 from .scoring import function_index_change, pain_change
 
 SEARCH_LIMIT = 50
@@ -255,7 +255,11 @@ def patient_alerts(patient: Patient) -> Alerts:
 
 def pregnancy_points_to_avoid() -> list[AcupuncturePoint]:
     """The traditionally forbidden points (from the point reference data)."""
-    return list(AcupuncturePoint.objects.filter(pregnancy_caution=PregnancyCaution.FORBIDDEN).order_by("code"))
+    return list(
+        AcupuncturePoint.objects.filter(pregnancy_caution=PregnancyCaution.FORBIDDEN).order_by(
+            "channel_code", "number", "code"
+        )
+    )
 
 
 # --- chart ------------------------------------------------------------------------------------
@@ -272,6 +276,12 @@ def response_view(response: QuestionnaireResponse) -> dict:
     """A response as readable sections and scores, for the summary, the chart and the detail page."""
     definition = _definition_or_none(response)
     sections = readable_answers(definition, response.answers) if definition else []
+    if definition and definition.flags:
+        # Answers that raised a flag stand out on the page.
+        flagged = set().union(*(f.when.items() for f in raised_flags(definition, response.answers))) or set()
+        for section in sections:
+            for row in section["rows"]:
+                row["flagged"] = row["key"] in flagged
     scores = [dict(key=k, **v) for k, v in (response.scores or {}).items()]
     if not response.is_submitted:
         # Unfinished: show what was answered, not a wall of "not answered" and "incomplete".
@@ -335,6 +345,17 @@ def key_scores(history: list[QuestionnaireResponse]) -> list[dict]:
     return [found[k] for k in KEY_SCORES if k in found]
 
 
+SCORE_LABELS = {
+    "leg_pain_now": "Leg pain now",
+    "leg_pain_average": "Leg pain (average)",
+    "leg_pain_worst": "Leg pain (worst)",
+    "back_pain_now": "Back pain now",
+    "back_pain_average": "Back pain (average)",
+    "back_pain_worst": "Back pain (worst)",
+    "function_index": "Function index",
+}
+
+
 def outcome_series(history: Iterable[QuestionnaireResponse]) -> dict[str, list[tuple[dt.datetime, float]]]:
     """Each outcome measure over time, from submitted responses: {score key: [(when, value)]}."""
     series: dict[str, list[tuple[dt.datetime, float]]] = {}
@@ -354,7 +375,16 @@ def outcome_changes(history: Iterable[QuestionnaireResponse]) -> list[dict]:
             continue
         (_, first), (when, last) = points[0], points[-1]
         change = function_index_change(first, last) if key == "function_index" else pain_change(first, last)
-        out.append({"key": key, "baseline": first, "latest": last, "at": when, "change": change})
+        out.append(
+            {
+                "key": key,
+                "label": SCORE_LABELS.get(key, key),
+                "baseline": first,
+                "latest": last,
+                "at": when,
+                "change": change,
+            }
+        )
     return out
 
 

@@ -129,6 +129,7 @@ def test_precautions_show_on_the_chart_but_do_not_hold_booking(walker, patient, 
     assert "Anticoagulant: warfarin" in chart and "Superficial, fine needles only" in chart
     assert "No electroacupuncture." in chart
     assert "Treat lying down." in chart
+    assert chart.count("data-flagged") == 3  # the three answers behind the alerts stand out
 
 
 def test_pregnancy_lists_the_points_to_avoid(walker, patient, practitioner_client):
