@@ -400,7 +400,7 @@ class Generator:
     def layout(self) -> list[tuple]:
         target = self.args.appointments
         rows: list[tuple] = []
-        day = self.anchor + dt.timedelta(days=MAX_ADVANCE_DAYS)
+        day = self.anchor + dt.timedelta(days=self.args.future_days)
         while len(rows) < target:
             for li in range(len(self.locations)):
                 rows.extend(self.day_for_location(li, day))
@@ -409,7 +409,7 @@ class Generator:
         rows.sort(key=lambda r: r[0], reverse=True)
         del rows[target:]
         self.first_day = day + dt.timedelta(days=1)
-        self.last_day = self.anchor + dt.timedelta(days=MAX_ADVANCE_DAYS)
+        self.last_day = self.anchor + dt.timedelta(days=self.args.future_days)
         return rows
 
     def make_appointments(self, rows: list[tuple]) -> None:
@@ -545,11 +545,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--appointments", type=int, default=300_000)
     parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--practitioners", type=int, default=25)
+    parser.add_argument(
+        "--future-days", type=int, default=MAX_ADVANCE_DAYS, help="booked this far ahead (the horizon: 90)"
+    )
     parser.add_argument("--login-share", type=float, default=0.6, help="share of patients with a login")
     parser.add_argument("--seed", type=int, default=20260309)
     parser.add_argument("--database-url", help="default: $DATABASE_URL, else sqlite:///var/bench.sqlite3")
     parser.add_argument("--no-analyze", action="store_true", help="skip ANALYZE after the load")
-    parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
 
     url = common.database_url(args.database_url)
