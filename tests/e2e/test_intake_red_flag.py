@@ -48,7 +48,10 @@ def test_red_flag_advice_then_review_then_booking(browser, page, live_server, lo
     expect(page.get_by_test_id("step-counter")).to_contain_text("Step 1 of 8")
 
     # --- step 1: where it hurts ---------------------------------------------------------------
-    item(page, "pain_map").locator("label[for=id_pain_map_buttock_left]").click()
+    with page.expect_response(lambda r: "autosave" in r.url and r.status == 204):
+        item(page, "pain_map").locator("label[for=id_pain_map_buttock_left]").click()
+    page.reload()  # as if the tab had been closed: the answer was kept on the server as it was given
+    expect(item(page, "pain_map").locator("#id_pain_map_buttock_left")).to_be_checked()
     item(page, "pain_map").locator("label[for=id_pain_map_thigh_left]").click()
     pick(page, "symptoms", "Sharp or shooting pain running down one leg")
     page.locator("input[name=onset_date]").fill((timezone.localdate() - dt.timedelta(weeks=3)).isoformat())
