@@ -18,8 +18,9 @@ Fixtures for journey tests (add them as tests/e2e/test_<journey>.py):
   transactional: rows you create in the test are committed, so the server thread sees them.
 
 Notes:
-- The page fixture requests `django_db_serialized_rollback`, so data loaded by migrations (the acupuncture points)
-  is restored for every e2e test even though transactional tests truncate the tables afterwards.
+- Data loaded by migrations (the acupuncture points, ...) is restored before every e2e test by the page fixture,
+  even though transactional tests truncate the tables afterwards (see `_migration_data` for why Django's own
+  serialized rollback needs help here).
 - Playwright's sync API runs an event loop in this thread; DJANGO_ALLOW_ASYNC_UNSAFE (set while the browser is open)
   lets the test body use the ORM while it does (the loop is idle whenever test code runs, so this is safe here).
   That is also why e2e tests are moved to the end of the run (see pytest_collection_modifyitems below).
@@ -87,7 +88,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="session")
-def browser(django_db_setup) -> Iterator[object]:
+def _migration_data(django_db_setup) -> str | None:
+    """The rows data migrations loaded (acupuncture points, ...), serialized when the test database was created.
+
+    pytest-django serializes them because `page` requests django_db_serialized_rollback. Django would restore them
+    before each transactional test, but it keeps them on the connection object, and while Playwright's event loop
+    runs in this thread Django hands out a different connection (asgiref's Local follows the running loop), so the
+    restore never happens. This fixture keeps a reference from before the browser starts, and
+    `_connection_beside_the_loop` hands it to the connection the tests really use.
+    """
+    from django.db import connections
+
+    return getattr(connections["default"], "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _connection_beside_the_loop(browser, _migration_data) -> Iterator[None]:
+    from django.db import connections
+
+    if _migration_data is not None:
+        connections["default"]._test_serialized_contents = _migration_data
+    yield
+    # Django's own teardown never sees this connection. (A no-op for in-memory SQLite; on PostgreSQL it lets the test
+    # database be dropped at the end.)
+    connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup, _migration_data) -> Iterator[object]:
     # django_db_setup first, so the browser (and Playwright's event loop) is gone before the test database is
     # torn down: Django refuses synchronous database work while an event loop runs in the thread.
     executable = find_chromium()
