@@ -18,9 +18,10 @@ Fixtures for journey tests (add them as tests/e2e/test_<journey>.py):
   transactional: rows you create in the test are committed, so the server thread sees them.
 
 Notes:
-- Data loaded by migrations (the acupuncture points, ...) is restored before every e2e test by the page fixture,
-  even though transactional tests truncate the tables afterwards (see `_migration_data` for why Django's own
-  serialized rollback needs help here).
+- Data loaded by migrations (the acupuncture points, ...) is restored before every test that uses `page` (Django's
+  serialized rollback, about 0.5 s a test), although transactional tests truncate the tables afterwards. See
+  `_migration_data` for why that needs help here: the test body talks to the database through a different
+  connection object from the one pytest-django set up.
 - Playwright's sync API runs an event loop in this thread; DJANGO_ALLOW_ASYNC_UNSAFE (set while the browser is open)
   lets the test body use the ORM while it does (the loop is idle whenever test code runs, so this is safe here).
   That is also why e2e tests are moved to the end of the run (see pytest_collection_modifyitems below).
