@@ -138,7 +138,8 @@ def book(request):
     data = request.GET.copy()
     data.pop("part", None)
     services_list = list(queries.bookable_services())
-    decisions = [(s, services.patient_may_self_book(patient, s)) for s in services_list]
+    by_pk = services.patient_self_book_decisions(patient, services_list)
+    decisions = [(s, by_pk[s.pk]) for s in services_list]
     if "service" not in data:
         allowed = [s for s, d in decisions if d]
         if allowed:
@@ -149,9 +150,7 @@ def book(request):
     # the rest of the page still renders.
     form.is_valid()
     if service := form.cleaned_data.get("service"):
-        decision = dict((s.pk, d) for s, d in decisions).get(service.pk) or services.patient_may_self_book(
-            patient, service
-        )
+        decision = by_pk[service.pk] if service.pk in by_pk else services.patient_may_self_book(patient, service)
         locations = list(queries.locations_for(service=service))
         location = form.cleaned_data.get("location") or (locations[0] if len(locations) == 1 else None)
         practitioner = form.cleaned_data.get("practitioner")

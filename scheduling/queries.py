@@ -137,13 +137,15 @@ def availability_inputs(
         hours = hours.filter(practitioner_id__in=list(practitioner_ids))
     facts: dict[int, tuple[int, dt.date]] = {}
     blocks: dict[int, list[av.Block]] = {}
-    for pid, capacity, expiry, weekday, start, end in hours.values_list(
+    for pid, capacity, expiry, weekday, start, end in hours.order_by().values_list(
         "practitioner_id", "practitioner__capacity", "practitioner__licence_expiry", "weekday", "start", "end"
     ):
         facts[pid] = (capacity, expiry)
         blocks.setdefault(pid, []).append(av.Block(weekday, start, end))
 
-    room_ids = list(Room.objects.filter(location_id=location.pk, active=True).values_list("id", flat=True))  # q3
+    room_ids = list(
+        Room.objects.filter(location_id=location.pk, active=True).order_by("id").values_list("id", flat=True)
+    )  # q3
     rooms: dict[int, list[av.Interval]] = {rid: [] for rid in room_ids}
     own: dict[int, list[av.Interval]] = {pid: [] for pid in facts}
     off: dict[int, list[av.Interval]] = {pid: [] for pid in facts}
@@ -173,9 +175,13 @@ def availability_inputs(
                 rooms[rid].append((start, busy_until))
             if pid in own:
                 own[pid].append((start, busy_until))
-        for pid, start, end in TimeOff.objects.filter(  # q5
-            practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
-        ).values_list("practitioner_id", "start", "end"):
+        for pid, start, end in (
+            TimeOff.objects.filter(  # q5
+                practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
+            )
+            .order_by()
+            .values_list("practitioner_id", "start", "end")
+        ):
             off[pid].append((start, end))
 
     practitioners = [

@@ -3,6 +3,7 @@
 Public API (all keyword-only; each raises a BookingError subclass with a user-facing `.message`):
 
     patient_may_self_book(patient, service) -> SelfBookDecision
+    patient_self_book_decisions(patient, services) -> dict[service pk, SelfBookDecision]
     appointment_book(*, patient, service, practitioner, location, start, room=None, booked_by=None,
                      front_desk_notes="", override_notice=False, now=None, notify=True) -> Appointment
     appointment_book_first_available(*, patient, service, location, start, practitioner_ids=None,
@@ -137,30 +138,52 @@ def patient_is_new(patient: Patient) -> bool:
     ).exists()
 
 
-def patient_may_self_book(patient: Patient, service: Service) -> SelfBookDecision:
-    """May this patient book `service` online? The one place that decides it.
+def patient_self_book_decisions(patient: Patient, services: Sequence[Service]) -> dict[int, SelfBookDecision]:
+    """`patient_may_self_book` for several services at once (service pk → decision).
 
-    - the service must be active and bookable online;
-    - a new patient may only book an initial consultation, and only one at a time;
-    - the intake's safety screening may put online booking on hold (patients.services).
+    The patient-level facts (archived, intake hold, new or not, an initial consultation already
+    booked) are read once, so the booking page costs the same whatever the number of services.
     """
     if patient.archived:
-        return SelfBookDecision(False, "Your record is closed; please call the clinic.")
-    if not service.active or not service.bookable_online:
-        return SelfBookDecision(False, f"{service.name} cannot be booked online. Please call the clinic to book it.")
+        closed = SelfBookDecision(False, "Your record is closed; please call the clinic.")
+        return {s.pk: closed for s in services}
     hold = patient_treatment_booking_hold(patient)
-    if hold:
-        return SelfBookDecision(False, hold)
-    if patient_is_new(patient):
-        if service.kind != ServiceKind.INITIAL:
-            return SelfBookDecision(False, "New patients start with an initial consultation. Please book that first.")
-        if patient.appointments.filter(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED).exists():
-            return SelfBookDecision(
+    is_new = patient_is_new(patient)
+    initial_booked = (
+        is_new
+        and patient.appointments.filter(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED).exists()
+    )
+    out: dict[int, SelfBookDecision] = {}
+    for service in services:
+        if not service.active or not service.bookable_online:
+            out[service.pk] = SelfBookDecision(
+                False, f"{service.name} cannot be booked online. Please call the clinic to book it."
+            )
+        elif hold:
+            out[service.pk] = SelfBookDecision(False, hold)
+        elif is_new and service.kind != ServiceKind.INITIAL:
+            out[service.pk] = SelfBookDecision(
+                False, "New patients start with an initial consultation. Please book that first."
+            )
+        elif initial_booked:
+            out[service.pk] = SelfBookDecision(
                 False,
                 "You already have an initial consultation booked. "
                 "You can move it from My appointments; further sessions are booked after it.",
             )
-    return SelfBookDecision(True)
+        else:
+            out[service.pk] = SelfBookDecision(True)
+    return out
+
+
+def patient_may_self_book(patient: Patient, service: Service) -> SelfBookDecision:
+    """May this patient book `service` online? The one place that decides it.
+
+    - the service must be active and bookable online;
+    - the intake's safety screening may put online booking on hold (patients.services);
+    - a new patient (no visit attended yet) may only book an initial consultation, one at a time.
+    """
+    return patient_self_book_decisions(patient, [service])[service.pk]
 
 
 # --- locking and re-checking ---------------------------------------------------------------
@@ -898,6 +921,7 @@ __all__ = [
     "SlotUnavailable",
     "SelfBookDecision",
     "patient_may_self_book",
+    "patient_self_book_decisions",
     "patient_is_new",
     "appointment_book",
     "appointment_book_first_available",
