@@ -1,19 +1,90 @@
+"""The practitioner's day: today's patients in each clinic's local time, with their alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
 from django.shortcuts import render
 from django.utils import timezone
 
 from clinic import access
-from clinic.models import PractitionerProfile, WorkingHours
+from clinic.access import client_ip
+from clinic.models import AuditEvent, PractitionerProfile, WorkingHours
+from patients.queries import alerts_for_patients, intake_statuses
+from scheduling import desk_queries, queries
+
+# A local day anywhere on Earth lies within this much of the same UTC day.
+_WIDEST_OFFSET = dt.timedelta(hours=14)
+
+
+def _practitioner_today(profile: PractitionerProfile | None) -> dt.date:
+    """Today where the practitioner works (their first location's zone), else in the site's zone."""
+    if profile is not None:
+        wh = WorkingHours.objects.filter(practitioner=profile).select_related("location").order_by("weekday").first()
+        if wh is not None:
+            return timezone.now().astimezone(wh.location.tz).date()
+    return timezone.localdate()
 
 
 @access.role_required(access.PRACTITIONER)
 def my_day(request):
-    """The practitioner's day: today's patients, their alerts and plan progress."""
-    profile = PractitionerProfile.objects.filter(user=request.user).first()
-    today = timezone.localdate()
-    hours = (
-        WorkingHours.objects.filter(practitioner=profile, weekday=today.weekday()).select_related("location")
-        if profile
-        else []
-    )
-    context = {"profile": profile, "today": today, "working_hours": hours, "appointments": []}
+    """Today's appointments (or ?day=YYYY-MM-DD), each in its location's time, with the patient's
+    alerts (red flags, contraindications, precautions), intake status and a link to the chart.
+
+    Showing alerts is reading clinical data, so each patient whose alerts are shown gets an audit
+    event (one bulk insert per page view).
+    """
+    profile = PractitionerProfile.objects.filter(user=request.user).select_related("user").first()
+    today = _practitioner_today(profile)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
+    except ValueError:
+        day = today
+    appointments: list = []
+    hours: list = []
+    if profile is not None:
+        # The UTC window that holds this local day in every zone; then keep the rows whose
+        # local date (in their own location's zone) is the day.
+        start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) - _WIDEST_OFFSET
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) + _WIDEST_OFFSET
+        rows = desk_queries.with_plan_progress(
+            queries.appointments_between(start=start, end=end, practitioner_id=profile.pk)
+        )
+        appointments = [a for a in rows if a.start.astimezone(a.location.tz).date() == day]
+        alerts = alerts_for_patients({a.patient_id for a in appointments})
+        statuses = intake_statuses({a.patient_id for a in appointments})
+        for a in appointments:
+            a.alerts = alerts.get(a.patient_id)
+            a.patient.intake_status = statuses.get(a.patient_id)
+        desk_queries.annotate_actions(appointments, timezone.now())
+        hours = list(
+            WorkingHours.objects.filter(practitioner=profile, weekday=day.weekday())
+            .select_related("location")
+            .order_by("start")
+        )
+        shown = sorted({a.patient_id for a in appointments if a.alerts and a.alerts.any})
+        if shown:
+            ip = client_ip(request)
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    actor=request.user,
+                    action="view",
+                    object_type="patients.patient",
+                    object_id=str(pid),
+                    patient_id=pid,
+                    ip_address=ip,
+                    detail=f"alerts on My day {day.isoformat()}",
+                )
+                for pid in shown
+            )
+    context = {
+        "profile": profile,
+        "today": today,
+        "day": day,
+        "prev_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "working_hours": hours,
+        "appointments": appointments,
+        "here": request.get_full_path(),
+    }
     return render(request, "plans/my_day.html", context)

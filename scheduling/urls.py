@@ -1,11 +1,21 @@
 from django.urls import path
 
-from . import patient_views, views
+from . import desk_views, patient_views
 
 app_name = "scheduling"
 urlpatterns = [
     # Staff schedule (front desk, practitioners, managers).
-    path("", views.schedule, name="schedule"),
+    path("", desk_views.schedule, name="schedule"),
+    # Front desk: one appointment, its changes, and booking for a caller.
+    path("desk/appointments/<int:pk>/", desk_views.appointment, name="desk_appointment"),
+    path("desk/appointments/<int:pk>/check-in/", desk_views.check_in, name="desk_check_in"),
+    path("desk/appointments/<int:pk>/no-show/", desk_views.no_show, name="desk_no_show"),
+    path("desk/appointments/<int:pk>/notes/", desk_views.notes, name="desk_notes"),
+    path("desk/appointments/<int:pk>/cancel/", desk_views.cancel, name="desk_cancel"),
+    path("desk/appointments/<int:pk>/reschedule/", desk_views.reschedule, name="desk_reschedule"),
+    path("desk/book/", desk_views.book, name="desk_book"),
+    path("desk/book/new-patient/", desk_views.patient_new, name="desk_patient_new"),
+    path("desk/book/confirm/", desk_views.book_confirm, name="desk_book_confirm"),
     # Patient booking.
     path("book/", patient_views.book, name="book"),
     path("book/confirm/", patient_views.book_confirm, name="book_confirm"),

@@ -1,7 +1,19 @@
 from .matrix import everyone, only, owner_only
 
+_STAFF = ("practitioner", "front_desk", "manager")
+
 ROWS = {
     "scheduling:schedule": only("practitioner", "front_desk", "manager"),
+    # Front desk (schedule staff): one appointment, its changes, booking for a caller. Patients 403.
+    "scheduling:desk_appointment": only(*_STAFF, kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:desk_cancel": only(*_STAFF, kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:desk_reschedule": only(*_STAFF, kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:desk_check_in": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
+    "scheduling:desk_no_show": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
+    "scheduling:desk_notes": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
+    "scheduling:desk_book": only(*_STAFF),
+    "scheduling:desk_patient_new": only(*_STAFF),
+    "scheduling:desk_book_confirm": only(*_STAFF),
     # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
     "scheduling:book": only("patient"),
     "scheduling:book_confirm": only("patient"),

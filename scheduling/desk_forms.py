@@ -1,0 +1,193 @@
+"""Forms for the front desk: schedule filters, finding or creating the caller, booking, changes.
+
+They validate what was typed; the booking rules live in scheduling.services and the patient rules
+(duplicates) in patients.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import Location, PractitionerProfile, Room
+
+from . import desk_queries
+
+PHONE_CHARS = set("0123456789 +-().")
+
+
+def _practitioners():
+    return PractitionerProfile.objects.filter(active=True).select_related("user").order_by("user__full_name")
+
+
+class ScheduleForm(forms.Form):
+    """GET filters of the schedule. Everything optional: a bad value is ignored, never a 500."""
+
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False, empty_label=None)
+    practitioner = forms.ModelChoiceField(
+        queryset=PractitionerProfile.objects.none(), required=False, empty_label="All practitioners"
+    )
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
+    by = forms.ChoiceField(choices=[("practitioner", "By practitioner"), ("room", "By room")], required=False)
+    cancelled = forms.BooleanField(required=False, label="Show cancelled")
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(active=True).order_by("name")
+        self.fields["practitioner"].queryset = _practitioners()
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Find the caller",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, phone or date of birth (e.g. 17/05/1975)", "autofocus": True}
+        ),
+    )
+
+
+class CallerForm(forms.Form):
+    """A new patient created on the phone: the least we need to book and to reach them."""
+
+    full_name = forms.CharField(max_length=150, label="Full name")
+    phone = forms.CharField(max_length=32, label="Phone")
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    email = forms.EmailField(required=False, label="Email (optional)")
+    force = forms.BooleanField(
+        required=False,
+        label="I have checked with the caller: this is a different person. Create the record anyway.",
+    )
+
+    def clean_full_name(self) -> str:
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError("Please enter the caller's full name.")
+        return name
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        if sum(c.isdigit() for c in phone) < 7 or any(c not in PHONE_CHARS for c in phone):
+            raise forms.ValidationError("Enter a phone number we can call back, e.g. +44 7700 900123.")
+        return phone
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_date_of_birth(self) -> dt.date:
+        dob = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if dob >= today:
+            raise forms.ValidationError("The date of birth must be in the past.")
+        if dob.year < today.year - 120:
+            raise forms.ValidationError("Please check the year of birth.")
+        return dob
+
+
+class DeskBookingForm(forms.Form):
+    """GET: service → location → practitioner or first available → day, with the notice override."""
+
+    service = forms.ModelChoiceField(queryset=desk_queries.desk_services(), required=False, empty_label="Choose…")
+    location = forms.ModelChoiceField(queryset=Location.objects.none(), required=False, empty_label="Choose…")
+    practitioner = forms.ModelChoiceField(
+        queryset=PractitionerProfile.objects.none(), required=False, empty_label="First available"
+    )
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    override = forms.BooleanField(required=False, label="Override the minimum notice (walk-in or same-day call)")
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["service"].queryset = desk_queries.desk_services()
+        self.fields["location"].queryset = Location.objects.filter(active=True).order_by("name")
+        self.fields["practitioner"].queryset = _practitioners()
+
+    def clean(self):
+        data = super().clean()
+        service, location, practitioner = data.get("service"), data.get("location"), data.get("practitioner")
+        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
+            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
+        elif practitioner and location and not practitioner.working_hours.filter(location=location).exists():
+            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
+        return data
+
+
+class _StartMixin:
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if timezone.is_naive(start):
+            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        return start
+
+
+class DeskConfirmForm(_StartMixin, forms.Form):
+    """Everything a booking needs; the room and the notes are chosen on the confirm page."""
+
+    service = forms.ModelChoiceField(queryset=desk_queries.desk_services())
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none())
+    start = forms.DateTimeField(input_formats=["iso-8601"])
+    override = forms.BooleanField(required=False)
+    any = forms.BooleanField(required=False)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="Any free room")
+    front_desk_notes = forms.CharField(
+        required=False,
+        label="Notes for the front desk (optional)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Seen by staff only, e.g. “needs the ground-floor room”.",
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["service"].queryset = desk_queries.desk_services()
+        self.fields["location"].queryset = Location.objects.filter(active=True)
+        self.fields["practitioner"].queryset = _practitioners()
+        self.fields["room"].queryset = Room.objects.filter(active=True).select_related("location")
+
+    def clean(self):
+        data = super().clean()
+        room, location = data.get("room"), data.get("location")
+        if room and location and room.location_id != location.pk:
+            self.add_error("room", f"{room.name} is not a room at {location.name}.")
+        return data
+
+
+class DeskRescheduleForm(_StartMixin, forms.Form):
+    start = forms.DateTimeField(input_formats=["iso-8601"], error_messages={"required": "Choose a new time."})
+    practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none(), required=False)
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="Any free room")
+    override = forms.BooleanField(required=False)
+    reason = forms.CharField(
+        max_length=255,
+        label="Reason",
+        error_messages={"required": "Say why it is moved (e.g. “patient asked, work clash”)."},
+    )
+
+    def __init__(self, data=None, *, location: Location, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["practitioner"].queryset = _practitioners()
+        self.fields["room"].queryset = Room.objects.filter(location=location, active=True)
+
+
+class DeskCancelForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        label="Reason",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Say why it is cancelled (e.g. “patient unwell”)."},
+    )
+
+
+class NotesForm(forms.Form):
+    front_desk_notes = forms.CharField(
+        required=False, max_length=2000, label="Front-desk notes", widget=forms.Textarea(attrs={"rows": 3})
+    )

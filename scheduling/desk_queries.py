@@ -1,0 +1,409 @@
+"""Reads for the front desk: the day/week schedule, the caller-booking time picker, one appointment.
+
+Every list here loads in a fixed number of queries, whatever the number of appointments: the
+appointments come with their patient, service, room and practitioner joined, the intake badges in
+one batch (patients.queries.intake_statuses), working hours and time off in one query each.
+
+Times are grouped and shown in the location's zone: a "day" is the location's local day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, TimeOff, WorkingHours
+from patients.queries import intake_statuses
+
+from . import availability as av
+from . import queries
+from .models import Appointment, AppointmentStatus
+
+DAYS_PER_PAGE = 14
+
+
+def local_today(location: Location, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(location.tz).date()
+
+
+def day_bounds(location: Location, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[local midnight of `first`, local midnight after `last`) as aware datetimes (DST-safe)."""
+    tz = location.tz
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of `day`'s week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def with_plan_progress(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Join the plans app's session row when it exists, so "session 3 of 6" costs no query per row.
+
+    scheduling must not import plans; the plans app adds a one-to-one `plan_session` on Appointment
+    and the template partial scheduling/desk/_plan_progress.html shows it. Until then this is a no-op.
+    """
+    if any(f.name == "plan_session" for f in Appointment._meta.get_fields()):
+        return qs.select_related("plan_session")
+    return qs
+
+
+def attach_intake_status(appointments: Iterable[Appointment]) -> None:
+    """Put `.intake_status` on each appointment's patient in one batch, for the front-desk badge
+    ({% intake_status_badge %} reads it instead of querying per row). No clinical content."""
+    appointments = list(appointments)
+    statuses = intake_statuses({a.patient_id for a in appointments})
+    for a in appointments:
+        a.patient.intake_status = statuses.get(a.patient_id)
+
+
+def annotate_actions(appointments: Iterable[Appointment], now: dt.datetime) -> None:
+    """Which buttons each appointment gets; scheduling.services enforces the same rules.
+
+    Check in: booked, on the appointment's local day. No-show: booked and the start has passed.
+    Reschedule/cancel: booked and not started yet.
+    """
+    for a in appointments:
+        booked = a.status == AppointmentStatus.BOOKED
+        tz = a.location.tz
+        a.can_check_in = booked and now.astimezone(tz).date() == a.start.astimezone(tz).date()
+        a.can_no_show = booked and a.start <= now
+        a.can_change = booked and a.start > now
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One practitioner (or room) on one local day: hours, time off and appointments."""
+
+    hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
+    off: list[str] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for a in self.appointments if a.status != AppointmentStatus.CANCELLED)
+
+
+@dataclass
+class Lane:
+    """A row of the week view or a card of the day view."""
+
+    key: str
+    title: str
+    practitioner: PractitionerProfile | None = None
+    room: Room | None = None
+    cells: dict[dt.date, Cell] = field(default_factory=dict)
+
+    def cell(self, day: dt.date) -> Cell:
+        return self.cells.setdefault(day, Cell())
+
+    row: list[tuple[dt.date, Cell]] = field(default_factory=list)
+
+    @property
+    def first_cell(self) -> Cell:
+        """The day view's only cell."""
+        return self.row[0][1]
+
+
+def _off_label(start: dt.datetime, end: dt.datetime, day: dt.date, tz, reason: str) -> str:
+    day_start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    if start <= day_start and end >= day_end:
+        label = "Off all day"
+    else:
+        a = max(start, day_start).astimezone(tz)
+        b = min(end, day_end).astimezone(tz)
+        label = f"Off {a:%H:%M}–{'24:00' if b >= day_end else f'{b:%H:%M}'}"
+    return f"{label} ({reason})" if reason else label
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def schedule(
+    *,
+    location: Location,
+    first: dt.date,
+    last: dt.date,
+    practitioner_id: int | None = None,
+    by: str = "practitioner",
+    include_cancelled: bool = False,
+) -> dict:
+    """The schedule of `location` from `first` to `last` (local dates, inclusive).
+
+    Lanes are practitioners (who work here on any of the days, or have an appointment here) or,
+    with by="room", the location's rooms. Queries: appointments (1), intake badges (3), hours (1),
+    time off (1), rooms (1, by room only); independent of the number of appointments.
+    """
+    tz = location.tz
+    start, end = day_bounds(location, first, last)
+    days = _days(first, last)
+    weekdays = {d.weekday() for d in days}
+
+    appts = list(
+        with_plan_progress(
+            queries.appointments_between(
+                start=start,
+                end=end,
+                location=location,
+                practitioner_id=practitioner_id,
+                include_cancelled=include_cancelled,
+            )
+        )
+    )
+    attach_intake_status(appts)
+
+    hours = WorkingHours.objects.filter(location=location, practitioner__active=True, weekday__in=weekdays)
+    if practitioner_id is not None:
+        hours = hours.filter(practitioner_id=practitioner_id)
+    hours = list(hours.select_related("practitioner__user").order_by("start"))
+
+    practitioners: dict[int, PractitionerProfile] = {}
+    for h in hours:
+        practitioners.setdefault(h.practitioner_id, h.practitioner)
+    for a in appts:
+        practitioners.setdefault(a.practitioner_id, a.practitioner)
+
+    lanes: dict[str, Lane] = {}
+    if by == "room":
+        rooms = {r.pk: r for r in Room.objects.filter(location=location, active=True).order_by("name")}
+        rooms.update({a.room_id: a.room for a in appts if a.room_id not in rooms})
+        for r in sorted(rooms.values(), key=lambda r: r.name):
+            lanes[f"r{r.pk}"] = Lane(key=f"r{r.pk}", title=r.name, room=r)
+        for a in appts:
+            lanes[f"r{a.room_id}"].cell(a.start.astimezone(tz).date()).appointments.append(a)
+    else:
+        for p in sorted(practitioners.values(), key=lambda p: p.user.full_name):
+            lanes[f"p{p.pk}"] = Lane(key=f"p{p.pk}", title=p.user.full_name, practitioner=p)
+        for a in appts:
+            lanes[f"p{a.practitioner_id}"].cell(a.start.astimezone(tz).date()).appointments.append(a)
+        for h in hours:
+            for d in days:
+                if d.weekday() == h.weekday:
+                    lanes[f"p{h.practitioner_id}"].cell(d).hours.append((h.start, h.end))
+        if practitioners:
+            for off in TimeOff.objects.filter(
+                practitioner_id__in=list(practitioners), start__lt=end, end__gt=start
+            ).order_by("start"):
+                for d in days:
+                    d0, d1 = day_bounds(location, d, d)
+                    if off.start < d1 and off.end > d0:
+                        lanes[f"p{off.practitioner_id}"].cell(d).off.append(
+                            _off_label(off.start, off.end, d, tz, off.reason)
+                        )
+    for lane in lanes.values():
+        lane.row = [(d, lane.cell(d)) for d in days]
+    return {
+        "days": days,
+        "lanes": list(lanes.values()),
+        "appointments": appts,
+        "count": sum(1 for a in appts if a.status != AppointmentStatus.CANCELLED),
+    }
+
+
+# --- the caller-booking picker ---------------------------------------------------------------
+
+
+def desk_services() -> QuerySet[Service]:
+    """Everything the desk may book, including services that are not bookable online."""
+    return Service.objects.filter(active=True).order_by("kind", "name")
+
+
+def slot_picker(
+    *,
+    service: Service,
+    location: Location,
+    practitioner: PractitionerProfile | None,
+    day: dt.date | None,
+    start_from: dt.date | None,
+    override_notice: bool = False,
+    exclude_appointment_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
+    """Days with free times in a two-week page and the times of the chosen day, each with the
+    practitioners free then (first one first: "first available" books that one).
+
+    Reuses scheduling.availability through queries.availability_inputs (at most 5 queries), plus
+    one query for the practitioners' names.
+    """
+    now = now or timezone.now()
+    policy = ClinicPolicy.get()
+    today = local_today(location, now)
+    last = today + dt.timedelta(days=policy.max_advance_days)
+    first = max(start_from or today, today)
+    if day and not (first <= day < first + dt.timedelta(days=DAYS_PER_PAGE)):
+        first = max(day, today)
+    first = min(first, last)
+    last_shown = min(first + dt.timedelta(days=DAYS_PER_PAGE - 1), last)
+    inputs = queries.availability_inputs(
+        service=service,
+        location=location,
+        date_from=first,
+        date_to=last_shown,
+        practitioner_ids=[practitioner.pk] if practitioner else None,
+        now=now,
+        policy=policy,
+        override_notice=override_notice,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    days = inputs.days()
+    chosen = day if day is not None else (days[0] if days else None)
+    names = dict(
+        PractitionerProfile.objects.filter(pk__in=[p.id for p in inputs.practitioners]).values_list(
+            "pk", "user__full_name"
+        )
+    )
+    times: list[dict] = []
+    if chosen is not None and first <= chosen <= last_shown:
+        per = av.bookable_starts_many(
+            inputs.practitioners, rules=inputs.rules, rooms=inputs.rooms, date_from=chosen, date_to=chosen
+        )
+        for start, pids in av.merged_starts(per):
+            local = start.astimezone(location.tz)
+            times.append(
+                {
+                    "start": start,
+                    "iso": start.isoformat(),
+                    "label": local.strftime("%H:%M"),
+                    "practitioner_id": pids[0],
+                    "names": [names.get(pid, "") for pid in pids],
+                }
+            )
+    return {
+        "days": days,
+        "day": chosen,
+        "times": times,
+        "first": first,
+        "last_shown": last_shown,
+        "prev_from": max(first - dt.timedelta(days=DAYS_PER_PAGE), today) if first > today else None,
+        "next_from": last_shown + dt.timedelta(days=1) if last_shown < last else None,
+        "tz_name": location.timezone,
+    }
+
+
+def slot_check(
+    *,
+    service: Service,
+    location: Location,
+    practitioner: PractitionerProfile,
+    start: dt.datetime,
+    override_notice: bool = False,
+    exclude_appointment_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[str | None, list[Room]]:
+    """Is `start` still bookable with `practitioner`? (problem code or None, the rooms free then).
+
+    For the confirm page: it shows the free rooms to choose from, or says at once that the time
+    has gone. The booking service re-checks under the lock anyway.
+    """
+    now = now or timezone.now()
+    day = start.astimezone(location.tz).date()
+    inputs = queries.availability_inputs(
+        service=service,
+        location=location,
+        date_from=day,
+        date_to=day,
+        practitioner_ids=[practitioner.pk],
+        now=now,
+        override_notice=override_notice,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    schedule_ = inputs.by_id().get(practitioner.pk)
+    if schedule_ is None:
+        return av.Problem.OUTSIDE_HOURS, []
+    problem, free = av.check_start(schedule_, rules=inputs.rules, rooms=inputs.rooms, start=start)
+    rooms = {r.pk: r for r in Room.objects.filter(pk__in=free)} if free else {}
+    return problem, [rooms[i] for i in free if i in rooms]
+
+
+# --- one appointment -------------------------------------------------------------------------
+
+
+def desk_appointment(pk: int) -> Appointment:
+    """An appointment with everything its desk page shows (raises Appointment.DoesNotExist)."""
+    return (
+        with_plan_progress(
+            Appointment.objects.select_related(
+                "service", "location", "room", "practitioner__user", "patient", "booked_by", "cancelled_by"
+            )
+        )
+        .prefetch_related("changes__changed_by", "changes__old_practitioner__user", "changes__new_practitioner__user")
+        .get(pk=pk)
+    )
+
+
+def appointment_history(appt: Appointment) -> list[dict]:
+    """What happened to the appointment, oldest first: booked, moved, checked in, cancelled, emails."""
+    tz = appt.location.tz
+    events: list[dict] = [
+        {
+            "at": appt.created_at,
+            "what": "Booked",
+            "by": appt.booked_by,
+            "detail": "",
+        }
+    ]
+    for c in appt.changes.all():
+        detail = f"{c.old_start.astimezone(tz):%a %d %b %H:%M} → {c.new_start.astimezone(tz):%a %d %b %H:%M}"
+        if c.old_practitioner_id != c.new_practitioner_id:
+            detail += f", {c.old_practitioner.user.full_name} → {c.new_practitioner.user.full_name}"
+        if c.reason:
+            detail += f" ({c.reason})"
+        events.append({"at": c.changed_at, "what": "Moved", "by": c.changed_by, "detail": detail})
+    if appt.checked_in_at:
+        events.append({"at": appt.checked_in_at, "what": "Checked in", "by": None, "detail": ""})
+    if appt.status == AppointmentStatus.NO_SHOW:
+        events.append({"at": appt.updated_at, "what": "Marked as no-show", "by": None, "detail": ""})
+    if appt.cancelled_at:
+        detail = appt.cancellation_reason
+        if appt.late_cancel:
+            detail = f"late cancellation{'; ' + detail if detail else ''}"
+        events.append({"at": appt.cancelled_at, "what": "Cancelled", "by": appt.cancelled_by, "detail": detail})
+    for n in appt.notifications.all():
+        state = n.get_status_display().lower()
+        if n.last_error and n.status != "sent":
+            state += f": {n.last_error}"
+        events.append({"at": n.created_at, "what": f"Email: {n.get_kind_display()}", "by": None, "detail": state})
+    for e in events:
+        e["local"] = e["at"].astimezone(tz)
+    return sorted(events, key=lambda e: e["at"])
+
+
+def nearest_free(
+    *,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner_ids: Sequence[int] | None = None,
+    override_notice: bool = False,
+    exclude_appointment_id: int | None = None,
+    n: int = 3,
+    now: dt.datetime | None = None,
+) -> list[tuple[dt.datetime, int]]:
+    """The n free starts nearest to `start` (from the day before to a week after), each with the
+    first practitioner free then. For "first available" the alternatives span every practitioner."""
+    now = now or timezone.now()
+    day = start.astimezone(location.tz).date()
+    inputs = queries.availability_inputs(
+        service=service,
+        location=location,
+        date_from=max(day - dt.timedelta(days=1), local_today(location, now)),
+        date_to=day + dt.timedelta(days=7),
+        practitioner_ids=practitioner_ids,
+        now=now,
+        override_notice=override_notice,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    who = dict(inputs.merged())
+    return [(s, who[s][0]) for s in av.nearest(who, start, n)]
