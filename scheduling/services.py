@@ -823,14 +823,16 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
             entry.status = WaitlistStatus.BOOKED
             entry.save(update_fields=["status"])
             return appt
-    except SlotUnavailable:
+    except SlotUnavailable as exc:
         WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOfferStatus.OPEN).update(
             status=WaitlistOfferStatus.TAKEN
         )
-        raise SlotTaken(
-            "Sorry, someone else booked this time first. You are still on the waitlist.",
-            tz=offer.entry.location.timezone,
-        ) from None
+        reason = (
+            "Sorry, someone else booked this time first."
+            if isinstance(exc, SlotTaken)
+            else "Sorry, this time can no longer be booked online."
+        )
+        raise SlotTaken(f"{reason} You are still on the waitlist.", tz=offer.entry.location.timezone) from None
 
 
 # --- calendar feed -------------------------------------------------------------------------

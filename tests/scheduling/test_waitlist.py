@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -133,3 +136,16 @@ def test_join_form_keeps_input_on_error(clinic, patient_client):
     html = response.content.decode()
     assert "The last day must be on or after the first day." in html
     assert 'value="2099-01-10"' in html
+
+
+def test_an_offer_for_a_time_that_has_passed_says_so(clinic, full_day, patient, django_capture_on_commit_callbacks):
+    join(clinic, patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)
+    offer = WaitlistOffer.objects.get()
+    with (
+        time_machine.travel(offer.start + dt.timedelta(hours=1), tick=False),
+        pytest.raises(services.SlotTaken) as caught,
+    ):
+        services.waitlist_claim(offer=offer)
+    assert "can no longer be booked" in caught.value.message
