@@ -366,7 +366,7 @@ class Generator:
                 bs = int(dt.datetime.combine(day, a, tzinfo=tz).timestamp())
                 be = int(dt.datetime.combine(day, b, tzinfo=tz).timestamp())
                 if lunch is not None:
-                    be = min(be, lunch)
+                    be = min(be, lunch - 15 * MIN)  # the last buffer ends before the time off starts
                 for lane in range(p.capacity):
                     s = bs + lane * STEP  # parallel patients are staggered by 15 minutes
                     while True:

@@ -32,6 +32,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -72,16 +73,22 @@ def measure(fn, *, repeats: int, warmup: int) -> dict:
     queries = len(captured)
     # Copy now: the next request's request_started resets the connection's query log.
     sql = [q["sql"][:300] for q in captured.captured_queries]
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
     return {
         "p50_ms": round(statistics.median(times), 2),
         "p95_ms": round(percentile(times, 95), 2),
         "min_ms": round(min(times), 2),
         "mean_ms": round(statistics.fmean(times), 2),
+        # CPU time of this process (user + system): what other processes on a shared machine
+        # cannot inflate much. With SQLite it includes the database work; with PostgreSQL it
+        # does not (the server is another process).
+        "cpu_p50_ms": round(statistics.median(cpu), 2),
         "queries": queries,
         "repeats": repeats,
         "sql": sql,
@@ -128,7 +135,11 @@ class Cases:
         base = f"{reverse('scheduling:book')}?service={self.service.pk}&location={self.location.pk}"
         self.page_url = f"{base}&practitioner={self.practitioner.pk}"
         self.first_available_url = f"{base}&practitioner="
-        self.picker_url = f"{self.page_url}&day={(self.today + dt.timedelta(days=3)).isoformat()}&part=picker"
+        # (c+) clicks a day the page offers (the middle one of the two weeks), as a patient would.
+        page = self.client.get(self.page_url).content.decode()
+        days = re.findall(r'data-day="(\d{4}-\d\d-\d\d)"', page)
+        other = days[len(days) // 2] if days else (self.today + dt.timedelta(days=3)).isoformat()
+        self.picker_url = f"{self.page_url}&day={other}&part=picker"
 
     def a_one_practitioner_28_days(self):
         from scheduling import queries
@@ -233,6 +244,20 @@ def machine() -> dict:
     }
 
 
+def code_version() -> dict:
+    """The commit measured, and whether the app's code differed from it (a shared working tree)."""
+    import subprocess
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=common.ROOT, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+
+    dirty = git("status", "--porcelain", "--", "clinic", "patients", "scheduling", "plans", "templates")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_app_changes": dirty.splitlines()}
+
+
 def verdict(case: str, r: dict) -> str:
     if case not in TARGETS:
         return ""
@@ -250,13 +275,14 @@ def markdown(results: dict, meta: dict, info: dict) -> str:
         f"{sizes['practitioners']} practitioners, {sizes['locations']} locations, {sizes['rooms']} rooms; "
         f"{results['repeats']} timed runs each",
         "",
-        "| case | what | p50 ms | p95 ms | queries | target |",
-        "|---|---|---:|---:|---:|---|",
+        "| case | what | p50 ms | p95 ms | queries | CPU p50 ms | target |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for case, label, _ in CASES:
         r = results["cases"][case]
         lines.append(
-            f"| {case} | {label} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {verdict(case, r)} |"
+            f"| {case} | {label} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {r['cpu_p50_ms']:.1f} "
+            f"| {verdict(case, r)} |"
         )
     return "\n".join(lines)
 
@@ -264,9 +290,19 @@ def markdown(results: dict, meta: dict, info: dict) -> str:
 # --- entry points ----------------------------------------------------------------------------
 
 
+def wait_for_quiet(max_wait: float, threshold: float) -> None:
+    """On a shared machine other jobs inflate wall times: wait (up to max_wait s) for a quiet minute."""
+    deadline = time.monotonic() + max_wait
+    while os.getloadavg()[0] > threshold and time.monotonic() < deadline:
+        time.sleep(5)
+    print(f"load average {os.getloadavg()[0]:.2f} (1 min) when starting", flush=True)
+
+
 def run(args) -> dict:
     import time_machine
 
+    if args.wait_idle:
+        wait_for_quiet(args.wait_idle, args.idle_load)
     meta = common.read_meta()
     if not meta:
         sys.exit("No benchmark data here: run bench/generate.py first (same DATABASE_URL).")
@@ -290,8 +326,10 @@ def run(args) -> dict:
             if args.show_sql:
                 for i, q in enumerate(r["sql"], 1):
                     print(f"      {i:2}. {q[:200]}")
+    info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     report = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "code": code_version(),
         "machine": info,
         "dataset": meta,
         "setup": {
@@ -366,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="default: $DATABASE_URL, else sqlite:///var/bench.sqlite3")
     parser.add_argument("--only", nargs="*", choices=[c for c, _, _ in CASES], help="run only these cases")
     parser.add_argument("--profile", choices=[c for c, _, _ in CASES], help="cProfile one case instead of timing")
+    parser.add_argument("--wait-idle", type=float, default=0, help="wait up to this many s for a quiet machine")
+    parser.add_argument("--idle-load", type=float, default=0.8, help="1-minute load average counted as quiet")
     parser.add_argument("--show-sql", action="store_true", help="print each case's queries")
     parser.add_argument("--label", help="results file name (default <vendor>-<N>k)")
     parser.add_argument("--smoke", action="store_true", help="tiny generated clinic; assert (a) <= 5 queries")
