@@ -37,6 +37,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CLINIC_NAME = env.str("CLINIC_NAME", default="Acuclinic")
+# The public address of the app, for links in emails and calendar feeds (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -17,7 +17,7 @@ from .models import Appointment, Notification, NotificationKind
 
 
 def site_url(path: str) -> str:
-    return getattr(settings, "SITE_URL", "http://localhost:8000").rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + path
 
 
 WHEN_FORMAT = r"l j F Y, H:i T"

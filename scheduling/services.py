@@ -808,6 +808,10 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
             entry = offer.entry
             if offer.status != WaitlistOfferStatus.OPEN or entry.status != WaitlistStatus.WAITING:
                 raise NotAllowed("This offer has already been used.")
+            # The safety screening may have put the patient on hold after they joined the list.
+            hold = patient_treatment_booking_hold(entry.patient)
+            if hold:
+                raise NotAllowed(hold)
             appt = appointment_book(
                 patient=entry.patient,
                 service=entry.service,

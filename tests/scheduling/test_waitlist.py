@@ -149,3 +149,19 @@ def test_an_offer_for_a_time_that_has_passed_says_so(clinic, full_day, patient, 
     ):
         services.waitlist_claim(offer=offer)
     assert "can no longer be booked" in caught.value.message
+
+
+def test_a_patient_put_on_hold_after_joining_cannot_claim_an_offer(
+    clinic, full_day, patient, django_capture_on_commit_callbacks
+):
+    join(clinic, patient)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)
+    offer = WaitlistOffer.objects.get()
+    f.SafetyFlagFactory(patient=patient)  # a red flag reported after joining, not yet reviewed
+
+    with pytest.raises(services.NotAllowed):
+        services.waitlist_claim(offer=offer)
+    assert not patient.appointments.exists()
+    offer.refresh_from_db()
+    assert offer.status == WaitlistOfferStatus.OPEN
