@@ -45,6 +45,7 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             when=local_when(appt.start, appt.location.tz),
             end_time=dateformat.format(appt.local_end, "H:i"),
             my_appointments_url=site_url(reverse("scheduling:my_appointments")),
+            intake_url=site_url(reverse("patients:intake")),
         )
         if n.kind == NotificationKind.BOOKING_SERIES:
             ids = n.payload.get("appointment_ids", [appt.pk])

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.core import mail
 from django.urls import reverse
 
 from scheduling import services
@@ -230,3 +231,21 @@ def test_booking_page_queries_do_not_grow_with_services_or_appointments(
     with django_assert_max_num_queries(18):
         html = patient_client.get(reverse("scheduling:book"), query).content.decode()
     assert 'data-testid="times"' in html
+
+
+def test_the_booked_page_and_email_lead_to_the_intake(
+    clinic, initial_service, patient, patient_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        appt = services.appointment_book(
+            patient=patient,
+            service=initial_service,
+            practitioner=clinic.practitioner,
+            location=clinic.location,
+            start=local(clinic, 2, 9),
+        )
+    intake_url = reverse("patients:intake")
+    page = patient_client.get(reverse("scheduling:appointment_detail", args=[appt.pk])).content.decode()
+    assert 'data-testid="intake-prompt"' in page and intake_url in page
+    (confirmation,) = mail.outbox
+    assert intake_url in confirmation.body
