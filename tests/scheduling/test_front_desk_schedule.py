@@ -211,3 +211,26 @@ def test_the_number_of_queries_does_not_grow_with_the_appointments(
     with django_assert_max_num_queries(14):
         html = page(front_desk_client.get(URL, params))
     assert html.count('data-testid="appointment"') >= 14
+
+
+@pytest.mark.parametrize(
+    ("tz", "before", "after"),
+    [
+        # Saturday before the change, and the Sunday of the change (09:00 is after it), in one Mon–Sun week.
+        ("America/New_York", dt.date(2026, 3, 7), dt.date(2026, 3, 8)),  # EST → EDT
+        ("Australia/Sydney", dt.date(2026, 4, 4), dt.date(2026, 4, 5)),  # AEDT → AEST
+        ("Europe/London", dt.date(2026, 10, 24), dt.date(2026, 10, 25)),  # BST → GMT
+    ],
+)
+def test_a_week_across_a_dst_change_keeps_every_appointment_at_its_local_time(front_desk_client, db, tz, before, after):
+    f.policy(min_notice_hours=0)
+    clinic = f.bookable_setup(tz=tz)
+    book(clinic, hour=9, day=before, patient=f.PatientFactory(full_name="Before Bo"))
+    book(clinic, hour=9, day=after, patient=f.PatientFactory(full_name="After Al"))
+
+    html = page(front_desk_client.get(URL, {"location": clinic.location.pk, "day": after.isoformat(), "view": "week"}))
+
+    cells = html.split('data-testid="lane"')[1].split("<td")[1:]
+    assert "09:00 Before Bo" in cells[before.weekday()]
+    assert "09:00 After Al" in cells[after.weekday()]
+    assert all("09:00–17:00" in c for c in cells)
