@@ -335,7 +335,15 @@ def desk_appointment(pk: int) -> Appointment:
     return (
         with_plan_progress(
             Appointment.objects.select_related(
-                "service", "location", "room", "practitioner__user", "patient", "booked_by", "cancelled_by"
+                "service",
+                "location",
+                "room",
+                "practitioner__user",
+                "patient",
+                "booked_by",
+                "cancelled_by",
+                "checked_in_by",
+                "no_show_by",
             )
         )
         .prefetch_related("changes__changed_by", "changes__old_practitioner__user", "changes__new_practitioner__user")
@@ -362,9 +370,9 @@ def appointment_history(appt: Appointment) -> list[dict]:
             detail += f" ({c.reason})"
         events.append({"at": c.changed_at, "what": "Moved", "by": c.changed_by, "detail": detail})
     if appt.checked_in_at:
-        events.append({"at": appt.checked_in_at, "what": "Checked in", "by": None, "detail": ""})
-    if appt.status == AppointmentStatus.NO_SHOW:
-        events.append({"at": appt.updated_at, "what": "Marked as no-show", "by": None, "detail": ""})
+        events.append({"at": appt.checked_in_at, "what": "Checked in", "by": appt.checked_in_by, "detail": ""})
+    if appt.no_show_at:
+        events.append({"at": appt.no_show_at, "what": "Marked as no-show", "by": appt.no_show_by, "detail": ""})
     if appt.cancelled_at:
         detail = appt.cancellation_reason
         if appt.late_cancel:

@@ -651,7 +651,8 @@ def appointment_check_in(*, appointment: Appointment, by=None, now: dt.datetime 
         raise NotAllowed("Patients can only be checked in on the day of their appointment.")
     _transition(appt, allowed_from=(AppointmentStatus.BOOKED,), to=AppointmentStatus.CHECKED_IN, what="check in")
     appt.checked_in_at = now
-    appt.save(update_fields=["status", "checked_in_at", "updated_at"])
+    appt.checked_in_by = by
+    appt.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
     return appt
 
 
@@ -663,7 +664,10 @@ def appointment_mark_no_show(*, appointment: Appointment, by=None, now: dt.datet
     if now < appt.start:
         raise NotAllowed("A no-show can only be recorded after the appointment's start time.")
     _transition(appt, allowed_from=(AppointmentStatus.BOOKED,), to=AppointmentStatus.NO_SHOW, what="mark a no-show")
-    appt.save(update_fields=["status", "updated_at"])
+    # Kept apart from updated_at, which later note edits move: the desk chases no-shows by date.
+    appt.no_show_at = now
+    appt.no_show_by = by
+    appt.save(update_fields=["status", "no_show_at", "no_show_by", "updated_at"])
     return appt
 
 

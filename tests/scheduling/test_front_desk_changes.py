@@ -111,6 +111,26 @@ def test_a_no_show_can_only_be_marked_after_the_start_time(front_desk_client, cl
     assert "Marked as no-show" in html_of(front_desk_client.get(url("desk_appointment", appt)))
 
 
+def test_the_history_says_who_checked_in_and_who_recorded_a_no_show_even_after_later_edits(
+    front_desk_client, front_desk_user, clinic, clock
+):
+    arrived = booked(clinic, at(clinic, 10, 9))
+    missed = booked(clinic, at(clinic, 10, 11), patient=f.PatientFactory(full_name="Noah Show"))
+    front_desk_client.post(url("desk_check_in", arrived))
+    clock.move_to(at(clinic, 10, 11, 30))
+    front_desk_client.post(url("desk_no_show", missed))
+    clock.move_to(at(clinic, 10, 16))
+    front_desk_client.post(url("desk_notes", missed), {"front_desk_notes": "Left a voicemail"})
+
+    arrived.refresh_from_db()
+    missed.refresh_from_db()
+    assert arrived.checked_in_by == front_desk_user and arrived.checked_in_at == NOW
+    assert missed.no_show_by == front_desk_user and missed.no_show_at == at(clinic, 10, 11, 30)
+    page = html_of(front_desk_client.get(url("desk_appointment", missed)))
+    line = re.search(r"Marked as no-show.*?</li>|Marked as no-show.*?</tr>", page, re.S).group(0)
+    assert "11:30" in line and front_desk_user.full_name in line
+
+
 # --- cancel -----------------------------------------------------------------------------------
 
 
