@@ -287,6 +287,44 @@ def markdown(results: dict, meta: dict, info: dict) -> str:
     return "\n".join(lines)
 
 
+def summary() -> str:
+    """One table over the saved results (bench/results/<vendor>-<N>k.json): the README's Performance."""
+    runs = []
+    for vendor in ("sqlite", "postgresql"):
+        for size in ("30k", "300k"):
+            path = common.RESULTS_DIR / f"{vendor}-{size}.json"
+            if path.exists():
+                runs.append(
+                    (f"{'SQLite' if vendor == 'sqlite' else 'PostgreSQL'} {size}", json.loads(path.read_text()))
+                )
+    if not runs:
+        return "No results in bench/results/ yet: run bench/all.sh."
+    head = "| case | " + " | ".join(f"{name}: p50 / p95 ms (queries)" for name, _ in runs) + " | target |"
+    lines = [head, "|---|" + "---:|" * len(runs) + "---|"]
+    for case, label, _ in CASES:
+        cells = []
+        for _, r in runs:
+            c = r["cases"].get(case)
+            cells.append(f"{c['p50_ms']:.1f} / {c['p95_ms']:.1f} ({c['queries']})" if c else "–")
+        p50, max_q = TARGETS.get(case, (None, None))
+        target = (f"p50 ≤ {p50:g} ms" + (f", ≤ {max_q} queries" if max_q else "")) if p50 else ""
+        lines.append(f"| {case}: {label} | " + " | ".join(cells) + f" | {target} |")
+    lines.append("")
+    lines.append("| dataset | appointments | span | history days | generate s | commit | load avg before |")
+    lines.append("|---|---:|---|---:|---:|---|---|")
+    for name, r in runs:
+        d = r["dataset"]
+        dirty = " (+ uncommitted app changes)" if r["code"]["uncommitted_app_changes"] else ""
+        lines.append(
+            f"| {name} | {d['sizes']['appointments']:,} | {d['first_day']} – {d['last_day']} | {d['history_days']} "
+            f"| {d['generate_seconds']} | {r['code']['commit']}{dirty} | {r['machine']['load_average_before'][0]} |"
+        )
+    m = runs[0][1]["machine"]
+    lines.append("")
+    lines.append(f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, Django {m['django']}, {m['os']}.")
+    return "\n".join(lines)
+
+
 # --- entry points ----------------------------------------------------------------------------
 
 
@@ -409,7 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-sql", action="store_true", help="print each case's queries")
     parser.add_argument("--label", help="results file name (default <vendor>-<N>k)")
     parser.add_argument("--smoke", action="store_true", help="tiny generated clinic; assert (a) <= 5 queries")
+    parser.add_argument("--summary", action="store_true", help="print one table over bench/results/*.json")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary())
+        return 0
     if args.smoke:
         return smoke(args)
     common.setup_django(common.database_url(args.database_url))
