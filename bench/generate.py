@@ -9,11 +9,12 @@ bulk_create in batches. Same seed, same rows: the clinic's "today" is fixed (com
 every random choice comes from one seeded RNG.
 
 The clinic: 3 locations in 3 zones, 25 practitioners (capacity 1-3, lunch breaks, Saturdays for
-some), rooms for about three quarters of the parallel capacity (so rooms are sometimes the limit),
+some), rooms for about four fifths of the parallel capacity (so rooms are sometimes the limit),
 20,000 patients (about 60% with a login), holidays, sick days and half days off.
 
 Appointments are laid out day by day, backwards from the end of the booking horizon (today + 90
-days): the future thins out from ~85% full next week to ~10% in three months, the past is ~80% full.
+days). At each free grid point of a lane a visit is placed with probability 0.85 next week, falling
+to 0.10 at 90 days ahead, and 0.72 in the past (which fills about 3 years at 300,000 rows).
 Each practitioner works `capacity` staggered lanes of back-to-back visits (service + buffer, on the
 15-minute grid from the block start), and each visit takes the first room free at its time, so
 there is never an overlap in a room or above a practitioner's capacity: the room guard (SQLite
@@ -334,7 +335,7 @@ class Generator:
     def fill_rate(self, day: dt.date) -> float:
         ahead = (day - self.anchor).days
         if ahead < 0:
-            return 0.85
+            return 0.72
         if ahead <= 7:
             return 0.85
         return max(0.1, 0.85 - 0.75 * (ahead - 7) / (MAX_ADVANCE_DAYS - 7))
