@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic.models import Location, PractitionerProfile, Room
 
 from . import desk_queries
+from .forms import check_not_far
 
 PHONE_CHARS = set("0123456789 +-().")
 
@@ -38,6 +39,12 @@ class ScheduleForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["location"].queryset = Location.objects.filter(active=True).order_by("name")
         self.fields["practitioner"].queryset = _practitioners()
+
+    def clean_day(self) -> dt.date | None:
+        day = self.cleaned_data.get("day")
+        if day is not None:
+            check_not_far(day)
+        return day
 
 
 class PatientSearchForm(forms.Form):
@@ -125,6 +132,7 @@ class _StartMixin:
         start = self.cleaned_data["start"]
         if timezone.is_naive(start):
             raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        check_not_far(start)
         return start
 
 

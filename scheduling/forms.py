@@ -11,6 +11,18 @@ from clinic.models import Location, PractitionerProfile, Service
 
 from . import queries
 
+# A date this far from today is never a real booking or schedule day. Year 1 or 9999 typed into a
+# URL would otherwise overflow when shifted by a day or into the clinic's time zone (a 500).
+FAR_DAYS = 50 * 366
+FAR_MESSAGE = "That date is too far from today. Please pick a day from the calendar."
+
+
+def check_not_far(value: dt.date | dt.datetime) -> None:
+    """Raise a form error for a date (or datetime) more than about 50 years from today."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if abs((day - timezone.localdate()).days) > FAR_DAYS:
+        raise forms.ValidationError(FAR_MESSAGE)
+
 
 class BookingQueryForm(forms.Form):
     """The GET form behind the booking steps: service → location → practitioner → day.
@@ -70,6 +82,7 @@ class ConfirmForm(forms.Form):
         start = self.cleaned_data["start"]
         if timezone.is_naive(start):
             raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        check_not_far(start)
         return start
 
 
@@ -83,6 +96,7 @@ class StartForm(forms.Form):
         start = self.cleaned_data["start"]
         if timezone.is_naive(start):
             raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        check_not_far(start)
         return start
 
 

@@ -353,6 +353,16 @@ def test_an_incomplete_confirm_link_asks_to_start_again(front_desk_client, calle
     assert "This booking link is not complete" in html(response)
 
 
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-12:00"])
+def test_a_start_at_the_ends_of_the_calendar_asks_to_start_again(front_desk_client, caller, clinic, start):
+    params = {**confirm_params(caller, clinic, at(clinic, 11, 10)), "start": start}
+
+    for response in (front_desk_client.get(CONFIRM, params), front_desk_client.post(CONFIRM, params)):
+        assert response.status_code == 400
+        assert "too far from today" in html(response)
+    assert not Appointment.objects.exists()
+
+
 def test_an_initial_consultation_booked_by_the_desk_skips_the_online_rules(front_desk_client, caller, clinic):
     initial = f.ServiceFactory(name="Initial", kind=ServiceKind.INITIAL, duration_minutes=60, bookable_online=False)
     clinic.practitioner.services.add(initial)

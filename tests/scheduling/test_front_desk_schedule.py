@@ -168,6 +168,15 @@ def test_bad_filters_are_ignored_not_a_crash(front_desk_client, ny):
     assert ny.location.name in html
 
 
+@pytest.mark.parametrize("view", ["day", "week"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_at_the_ends_of_the_calendar_gets_a_message_not_a_500(front_desk_client, ny, view, day):
+    html = page(front_desk_client.get(URL, {"location": ny.location.pk, "day": day, "view": view}))
+
+    assert "too far from today" in html
+    assert "Tuesday 10 March 2026" in html or "10 Mar" in html  # today's schedule instead
+
+
 def test_the_front_desk_sees_the_intake_status_but_never_the_safety_answers(front_desk_client, ny):
     patient = f.PatientFactory(full_name="Flagged Fred")
     f.SafetyFlagFactory(patient=patient, label="Unremitting night pain", patient_label="pain all night")

@@ -83,6 +83,21 @@ def test_bad_query_values_get_a_message_not_a_500(clinic, initial_service, patie
     assert "Start again" in response.content.decode()
 
 
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-12:00"])
+def test_a_start_at_the_ends_of_the_calendar_asks_to_start_again(
+    clinic, initial_service, patient, patient_client, start
+):
+    params = {"service": initial_service.pk, "location": clinic.location.pk, "start": start}
+
+    for response in (
+        patient_client.get(reverse("scheduling:book_confirm"), params),
+        patient_client.post(reverse("scheduling:book_confirm"), params),
+    ):
+        assert response.status_code == 400
+        assert "Start again" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
 def test_a_time_taken_meanwhile_shows_the_message_and_alternatives(clinic, initial_service, patient, patient_client):
     start = local(clinic, 2, 10)
     services.appointment_book(
