@@ -207,13 +207,21 @@ def patient_for_user(user) -> Patient | None:
     return Patient.objects.filter(user=user).first()
 
 
+SIGNUP_EMAIL_ON_RECORD = (
+    "We already have a patient record with this email. Please call the clinic and we will link it to your login."
+)
+
+
 @transaction.atomic
 def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: dt.date, password: str) -> Patient:
     """Self sign-up: a patient login and its record, together or not at all.
 
     If the front desk already created a record with this email (no login yet), the login is
-    attached to it instead of making a duplicate. A phone + date-of-birth match is not merged
-    automatically (it could be a relative); the front desk sees it as a possible duplicate.
+    attached to it instead of making a duplicate, but only when the date of birth matches too:
+    nobody proves they own the email at sign-up, so the email alone would hand a stranger the
+    record (contact details, appointments, answers). On a mismatch the patient is asked to call.
+    A phone + date-of-birth match is not merged automatically (it could be a relative); the front
+    desk sees it as a possible duplicate.
     """
     from clinic.models import Role, User
 
@@ -221,6 +229,8 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
     existing = (
         Patient.objects.select_for_update().filter(email__iexact=email, user__isnull=True, archived=False).first()
     )
+    if existing and existing.date_of_birth not in (None, date_of_birth):
+        raise ValidationError({"email": SIGNUP_EMAIL_ON_RECORD})
     if existing:
         existing.user = user
         existing.phone = existing.phone or phone
@@ -234,12 +244,7 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
         )
     except DuplicatePatient:
         # Only an email match gets here; the sign-up view shows it by the email field.
-        raise ValidationError(
-            {
-                "email": "We already have a patient record with this email. Please call the clinic and we will "
-                "link it to your login."
-            }
-        )
+        raise ValidationError({"email": SIGNUP_EMAIL_ON_RECORD})
 
 
 # --- safety and booking hold ------------------------------------------------------------------

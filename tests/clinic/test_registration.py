@@ -54,10 +54,27 @@ def test_signing_up_creates_a_patient_login_and_record_and_logs_in(client, db):
 
 
 def test_signing_up_joins_a_record_the_front_desk_already_made(client, db):
-    walk_in = f.PatientFactory(full_name="Rosa Delgado", email="rosa.delgado@example.org", user=None)
+    walk_in = f.PatientFactory(
+        full_name="Rosa Delgado", email="rosa.delgado@example.org", date_of_birth=dt.date(1978, 9, 12), user=None
+    )
     _signup(client)
     walk_in.refresh_from_db()
     assert walk_in.user.email == "rosa.delgado@example.org"
+
+
+def test_a_stranger_with_the_email_but_another_birthday_does_not_get_the_record(client, db):
+    # Nobody proves they own the email at sign-up: the email alone must not open someone's record.
+    walk_in = f.PatientFactory(
+        full_name="Rosa Delgado", email="rosa.delgado@example.org", date_of_birth=dt.date(1978, 9, 12), user=None
+    )
+    response = _signup(client, full_name="Mallory Stranger", date_of_birth="1990-01-01")
+
+    assert response.status_code == 200
+    assert "We already have a patient record with this email" in _errors_for(response, "email")[0]
+    walk_in.refresh_from_db()
+    assert walk_in.user is None
+    assert not User.objects.filter(email="rosa.delgado@example.org").exists()
+    assert not client.get(reverse("patients:home")).wsgi_request.user.is_authenticated
     assert Patient.objects.count() == 1
 
 
