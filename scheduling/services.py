@@ -555,6 +555,10 @@ def appointment_reschedule(
         raise NotAllowed(f"Only booked appointments can be moved; this one is {appt.get_status_display().lower()}.")
     if appt.start <= now and not override_notice:
         raise NotAllowed("This appointment has already started; it can no longer be moved.")
+    if start == appt.start and new_practitioner.pk == appt.practitioner_id and room in (None, appt.room):
+        # Nothing would change, yet the patient would be emailed "moved" and the history and
+        # the .ics SEQUENCE would record a move that did not happen.
+        raise NotAllowed("The appointment is already at that time. Choose a different time.")
     old = (appt.start, appt.end, appt.room_id, appt.practitioner_id, appt.location_id)
     appt.sequence += 1
     _secure_slot(

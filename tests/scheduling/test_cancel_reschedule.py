@@ -105,6 +105,22 @@ def test_reschedule_onto_a_taken_time_keeps_the_original(clinic, appt):
     assert not AppointmentChange.objects.exists()
 
 
+def test_moving_to_the_same_time_changes_nothing_and_sends_nothing(clinic, appt, mailoutbox):
+    with pytest.raises(services.NotAllowed) as caught:
+        services.appointment_reschedule(appointment=appt, start=appt.start)
+    assert caught.value.message == "The appointment is already at that time. Choose a different time."
+    appt.refresh_from_db()
+    assert appt.sequence == 0
+    assert not AppointmentChange.objects.exists()
+    assert mailoutbox == []
+
+
+def test_the_same_time_in_another_room_is_a_real_move(clinic, appt):
+    other = next(r for r in clinic.rooms if r.pk != appt.room_id)
+    moved = services.appointment_reschedule(appointment=appt, start=appt.start, room=other)
+    assert moved.room == other and AppointmentChange.objects.count() == 1
+
+
 def test_only_booked_appointments_move(appt, clinic):
     services.appointment_cancel(appointment=appt)
     with pytest.raises(services.NotAllowed):
