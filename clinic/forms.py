@@ -99,6 +99,9 @@ class AccountPasswordResetForm(PasswordResetForm):
         return User.objects.filter(email__iexact=email, is_active=True)
 
 
+AUDIT_YEARS = (2000, 2999)
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, label="Who", help_text="Part of a name or email.")
     patient_id = forms.IntegerField(required=False, min_value=1, label="Patient id")
@@ -132,6 +135,19 @@ class AuditFilterForm(forms.Form):
                 css_class="row g-2",
             )
         )
+
+    def _clean_day(self, name: str) -> dt.date | None:
+        day = self.cleaned_data.get(name)
+        # Year 1 or 9999 overflows when turned into the start or end of a local day (a 500).
+        if day is not None and not AUDIT_YEARS[0] <= day.year <= AUDIT_YEARS[1]:
+            raise forms.ValidationError(f"Enter a date between {AUDIT_YEARS[0]} and {AUDIT_YEARS[1]}.")
+        return day
+
+    def clean_date_from(self) -> dt.date | None:
+        return self._clean_day("date_from")
+
+    def clean_date_to(self) -> dt.date | None:
+        return self._clean_day("date_to")
 
     def clean(self):
         cleaned = super().clean()

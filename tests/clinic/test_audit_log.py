@@ -92,6 +92,14 @@ def test_a_mistyped_filter_gets_a_message_and_the_other_filters_still_apply(mana
     assert 'value="2026-02-30"' in response.content.decode()
 
 
+@pytest.mark.parametrize("field, day", [("date_from", "0001-01-01"), ("date_to", "9999-12-31")])
+def test_a_date_at_the_ends_of_the_calendar_gets_a_message_not_a_500(manager_client, trail, field, day):
+    response = manager_client.get(URL, {field: day})
+    assert response.status_code == 200
+    assert error_next_to(response, field) == "Enter a date between 2000 and 2999."
+    assert len(_rows(response)) == 4  # the broken filter is left out, the log still shows
+
+
 def test_an_unknown_page_number_shows_the_last_page_instead_of_an_error(manager_client, trail):
     response = manager_client.get(URL, {"page": "999"})
     assert response.status_code == 200
