@@ -295,19 +295,34 @@ def default_reminder_offsets() -> list[int]:
 class ClinicPolicy(models.Model):
     """The clinic's rules. There is exactly one row (pk=1); use ClinicPolicy.get()."""
 
-    min_notice_hours = models.PositiveSmallIntegerField("minimum booking notice (hours)", default=12)
-    max_advance_days = models.PositiveSmallIntegerField("maximum days in advance", default=90)
+    # Upper bounds keep a typo (an extra zero or three) from breaking every booking page: the
+    # dates these make overflow, and PostgreSQL's smallint would refuse the save with an error.
+    min_notice_hours = models.PositiveSmallIntegerField(
+        "minimum booking notice (hours)", default=12, validators=[MaxValueValidator(24 * 14)]
+    )
+    max_advance_days = models.PositiveSmallIntegerField(
+        "maximum days in advance", default=90, validators=[MinValueValidator(1), MaxValueValidator(730)]
+    )
     cancellation_window_hours = models.PositiveSmallIntegerField(
-        "cancellation window (hours)", default=24, help_text="Cancelling later than this is a late cancellation."
+        "cancellation window (hours)",
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text="Cancelling later than this is a late cancellation.",
     )
     reminder_offsets_hours = models.JSONField(
         "reminder offsets (hours before)", default=default_reminder_offsets, help_text="For example [48, 2]."
     )
-    acute_cutoff_weeks = models.PositiveSmallIntegerField(default=6, help_text="Symptoms shorter than this are acute.")
-    chronic_cutoff_weeks = models.PositiveSmallIntegerField(
-        default=12, help_text="Symptoms longer than this are chronic; in between is subacute."
+    acute_cutoff_weeks = models.PositiveSmallIntegerField(
+        default=6, validators=[MaxValueValidator(520)], help_text="Symptoms shorter than this are acute."
     )
-    slot_step_minutes = models.PositiveSmallIntegerField(default=15, validators=[MinValueValidator(5)])
+    chronic_cutoff_weeks = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MaxValueValidator(520)],
+        help_text="Symptoms longer than this are chronic; in between is subacute.",
+    )
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
 
     class Meta:
         verbose_name = "clinic policy"

@@ -123,6 +123,38 @@ def test_a_manager_changes_the_cancellation_window(manager_client):
     assert "The chronic cut-off must be longer than the acute one." in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "field, limit",
+    [
+        ("min_notice_hours", 336),
+        ("max_advance_days", 730),
+        ("slot_step_minutes", 240),
+        ("cancellation_window_hours", 336),
+        ("chronic_cutoff_weeks", 520),
+    ],
+)
+def test_a_policy_value_with_extra_zeros_is_refused_and_booking_keeps_working(
+    manager_client, patient_client, field, limit
+):
+    policy = ClinicPolicy.get()
+    data = {
+        "min_notice_hours": 12,
+        "max_advance_days": 90,
+        "slot_step_minutes": 15,
+        "cancellation_window_hours": 24,
+        "reminder_offsets_hours": "[48, 2]",
+        "acute_cutoff_weeks": 6,
+        "chronic_cutoff_weeks": 12,
+        field: 90000000,
+    }
+    response = manager_client.post(reverse("admin:clinic_clinicpolicy_change", args=[policy.pk]), data)
+
+    assert response.status_code == 200
+    assert f"Ensure this value is less than or equal to {limit}." in response.content.decode()
+    assert getattr(ClinicPolicy.get(), field) == getattr(policy, field)
+    assert patient_client.get(reverse("scheduling:book")).status_code == 200
+
+
 def test_the_audit_log_in_setup_can_be_read_but_never_changed(manager_client, manager_user):
     event = AuditEvent.objects.create(actor=manager_user, action="view", object_type="plans.visit", object_id="7")
     assert manager_client.get(reverse("admin:clinic_auditevent_change", args=[event.pk])).status_code == 200
