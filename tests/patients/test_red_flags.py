@@ -32,6 +32,8 @@ def test_saddle_numbness_sends_the_patient_to_the_emergency_department_at_once(w
     assert "Please go to an emergency department today" in advice
     assert "numbness around the back passage, genitals or inner thighs" in advice
     assert "What to tell them" in advice
+    # The clinic has locations in London and New York: each patient needs their own number.
+    assert "999 in the UK" in advice and "911 in the US" in advice
     assert SafetyFlag.objects.get(patient=patient).category == "cauda_equina"
 
 
