@@ -342,6 +342,13 @@ def _save_into_room(appointment: Appointment, attempts: int = 3) -> bool:
 # --- booking -------------------------------------------------------------------------------
 
 
+def _refuse_archived(patient: Patient) -> None:
+    # The desk's booking steps refuse an archived record, but a confirm page opened before the
+    # record was archived (or reached with the back button) still posts here.
+    if patient.archived:
+        raise NotAllowed(f"{patient.full_name}'s record is archived. Restore it before booking.")
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -366,6 +373,7 @@ def appointment_book(
     now = now or timezone.now()
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
+    _refuse_archived(patient)
     _lock_practitioners(practitioner.pk)
     appt = _secure_slot(
         appointment=Appointment(patient=patient, booked_by=booked_by, front_desk_notes=front_desk_notes),
@@ -486,6 +494,7 @@ def appointment_book_series(
     now = now or timezone.now()
     if not starts:
         raise NotAllowed("Choose at least one session.")
+    _refuse_archived(patient)
     _lock_practitioners(practitioner.pk)
     booked: list[Appointment] = []
     for number, start in enumerate(sorted(starts), start=1):

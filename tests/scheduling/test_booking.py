@@ -185,6 +185,20 @@ def test_a_series_books_every_session_or_none(clinic):
     assert [a.start for a in booked] == starts[:3]
 
 
+def test_an_archived_record_gets_no_series(clinic):
+    patient = f.PatientFactory(archived=True)
+    with pytest.raises(services.NotAllowed):
+        services.appointment_book_series(
+            patient=patient,
+            service=clinic.service,
+            practitioner=clinic.practitioner,
+            location=clinic.location,
+            starts=[local(clinic, 2, 10), local(clinic, 9, 10)],
+            notify=False,
+        )
+    assert not Appointment.objects.exists()
+
+
 def test_a_series_cannot_overlap_itself(clinic):
     with pytest.raises(services.SlotTaken):
         services.appointment_book_series(

@@ -363,6 +363,18 @@ def test_a_start_at_the_ends_of_the_calendar_asks_to_start_again(front_desk_clie
     assert not Appointment.objects.exists()
 
 
+def test_a_record_archived_while_the_confirm_page_was_open_is_not_booked(front_desk_client, caller, clinic):
+    params = confirm_params(caller, clinic, at(clinic, 11, 10))
+    caller.archived = True
+    caller.save()
+
+    response = front_desk_client.post(CONFIRM, params)
+
+    assert response.status_code == 409
+    assert "record is archived. Restore it before booking." in html(response)
+    assert not Appointment.objects.exists()
+
+
 def test_an_initial_consultation_booked_by_the_desk_skips_the_online_rules(front_desk_client, caller, clinic):
     initial = f.ServiceFactory(name="Initial", kind=ServiceKind.INITIAL, duration_minutes=60, bookable_online=False)
     clinic.practitioner.services.add(initial)
