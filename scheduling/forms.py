@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from clinic.models import Location, PractitionerProfile, Service
+from clinic.models import ClinicPolicy, Location, PractitionerProfile, Service
 
 from . import queries
 
@@ -130,7 +130,13 @@ class WaitlistForm(forms.Form):
             self.add_error("latest", "The last day must be on or after the first day.")
         if earliest and latest and (latest - earliest).days > 120:
             self.add_error("latest", "Choose a range of at most 120 days.")
+        horizon = timezone.localdate() + dt.timedelta(days=ClinicPolicy.get().max_advance_days)
+        if earliest and earliest > horizon:
+            self.add_error("earliest", f"We take bookings up to {horizon:%-d %B %Y}; choose a day before then.")
         service, practitioner = data.get("service"), data.get("practitioner")
         if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
             self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
+        location = data.get("location")
+        if location and practitioner and not practitioner.locations.filter(pk=location.pk).exists():
+            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
         return data

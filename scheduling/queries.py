@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BigIntegerField, Func, Q, QuerySet
+from django.db.models import BigIntegerField, Case, Func, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy, Location, Room, Service, TimeOff, WorkingHours
+from clinic.models import ClinicPolicy, Location, Room, Service, ServiceKind, TimeOff, WorkingHours
 
 from . import availability as av
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -209,7 +209,13 @@ def availability_inputs(
 
 
 def bookable_services() -> QuerySet[Service]:
-    return Service.objects.filter(active=True, bookable_online=True).order_by("kind", "name")
+    """In the order a course of care runs: initial consultation, follow-ups, re-evaluation."""
+    care_order = Case(
+        When(kind=ServiceKind.INITIAL, then=Value(0)),
+        When(kind=ServiceKind.FOLLOW_UP, then=Value(1)),
+        default=Value(2),
+    )
+    return Service.objects.filter(active=True, bookable_online=True).order_by(care_order, "name")
 
 
 def practitioners_for(*, service: Service, location: Location | None = None):

@@ -264,3 +264,33 @@ def test_the_booked_page_and_email_lead_to_the_intake(
     assert 'data-testid="intake-prompt"' in page and intake_url in page
     (confirmation,) = mail.outbox
     assert intake_url in confirmation.body
+
+
+def test_the_move_page_of_a_cancelled_appointment_does_not_claim_it_is_still_booked(
+    clinic, initial_service, patient, patient_client
+):
+    appt = services.appointment_book(
+        patient=patient,
+        service=initial_service,
+        practitioner=clinic.practitioner,
+        location=clinic.location,
+        start=local(clinic, 3, 9),
+        notify=False,
+    )
+    services.appointment_cancel(appointment=appt, notify=False)
+    response = patient_client.get(reverse("scheduling:appointment_reschedule", args=[appt.pk]))
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Only upcoming booked appointments can be moved." in html
+    assert "stays booked" not in html
+
+
+def test_services_are_offered_in_the_order_care_runs(clinic, initial_service, patient_client):
+    f.ServiceFactory(name="Aaa re-evaluation", kind="re_evaluation")
+    page = patient_client.get(reverse("scheduling:book")).content.decode()
+    first, follow_up, review = (
+        page.index(initial_service.name),
+        page.index(clinic.service.name),
+        page.index("Aaa re-evaluation"),
+    )
+    assert first < follow_up < review

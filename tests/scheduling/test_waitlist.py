@@ -10,7 +10,14 @@ from django.core import mail
 from django.urls import reverse
 
 from scheduling import services
-from scheduling.models import Notification, NotificationKind, WaitlistOffer, WaitlistOfferStatus, WaitlistStatus
+from scheduling.models import (
+    Notification,
+    NotificationKind,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOfferStatus,
+    WaitlistStatus,
+)
 from tests import factories as f
 from tests.scheduling.conftest import local
 
@@ -165,3 +172,25 @@ def test_a_patient_put_on_hold_after_joining_cannot_claim_an_offer(
     assert not patient.appointments.exists()
     offer.refresh_from_db()
     assert offer.status == WaitlistOfferStatus.OPEN
+
+
+def test_join_form_refuses_days_beyond_the_booking_horizon_and_a_practitioner_elsewhere(clinic, patient_client):
+    elsewhere = f.LocationFactory(name="Other clinic")
+    roaming = f.bookable_setup(location=elsewhere, service=clinic.service, rooms=0).practitioner
+    far = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    response = patient_client.post(
+        reverse("scheduling:waitlist_join"),
+        {
+            "service": clinic.service.pk,
+            "location": clinic.location.pk,
+            "practitioner": roaming.pk,
+            "earliest": far,
+            "latest": far,
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "We take bookings up to" in html
+    assert f"does not work at {clinic.location.name}" in html
+    assert f'value="{far}"' in html
+    assert not WaitlistEntry.objects.exists()
