@@ -82,3 +82,15 @@ def score_value(score: dict) -> str:
     if score.get("band"):
         text += f" ({score['band']})"
     return text
+
+
+@register.filter
+def instrument_title(response) -> str:
+    """A stored response's questionnaire by its title (e.g. "Function index (v1)"), not its file key."""
+    from ..questionnaire import UnknownQuestionnaire, get_definition
+
+    try:
+        definition = get_definition(response.instrument_key, response.instrument_version)
+    except UnknownQuestionnaire:
+        return f"{response.instrument_key} v{response.instrument_version}"
+    return f"{definition.title} (v{definition.version})"

@@ -30,6 +30,8 @@ def test_a_practitioner_asks_and_the_patient_sees_it_on_their_home_page(patient,
     assert response.context == "requested" and not response.is_submitted
     assert reverse("patients:questionnaire", kwargs={"pk": response.pk}) in home
     assert "How are you doing?" in home
+    chart = practitioner_client.get(reverse("patients:chart", kwargs={"pk": patient.pk})).content.decode()
+    assert "How are you doing? (v1)" in chart and "outcome_checkin v1" not in chart
 
 
 def test_a_check_in_is_filled_section_by_section_and_compared_with_the_baseline(walker, patient, patient_client):
