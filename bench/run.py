@@ -310,6 +310,14 @@ def summary() -> str:
         target = (f"p50 ≤ {p50:g} ms" + (f", ≤ {max_q} queries" if max_q else "")) if p50 else ""
         lines.append(f"| {case}: {label} | " + " | ".join(cells) + f" | {target} |")
     lines.append("")
+    lines.append("CPU time of the benchmark process, p50 ms (hardly affected by other jobs on the machine):")
+    lines.append("")
+    lines.append("| case | " + " | ".join(name for name, _ in runs) + " |")
+    lines.append("|---|" + "---:|" * len(runs))
+    for case, _, _ in CASES:
+        cells = [f"{r['cases'][case]['cpu_p50_ms']:.1f}" if case in r["cases"] else "–" for _, r in runs]
+        lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    lines.append("")
     lines.append("| dataset | appointments | span | history days | generate s | commit | load avg before |")
     lines.append("|---|---:|---|---:|---:|---|---|")
     for name, r in runs:
