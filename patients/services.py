@@ -161,7 +161,12 @@ def patient_update(*, patient: Patient, allow_duplicate: bool = False, **changes
             raise PatientError("A patient who logs in needs an email address.", field="email")
         if User.objects.filter(email__iexact=new_email).exclude(pk=patient.user_id).exists():
             raise PatientError("Another login already uses this email.", field="email")
+        old_login = User.objects.filter(pk=patient.user_id).values_list("email", flat=True).first()
         User.objects.filter(pk=patient.user_id).update(email=new_email)
+        if old_login and old_login.lower() != new_email:
+            from .tasks import login_email_changed_notice
+
+            login_email_changed_notice.delay_on_commit(old_login, new_email)
     patient.save()
     return patient
 

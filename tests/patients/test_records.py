@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from patients import services
@@ -125,14 +126,31 @@ def test_a_record_needs_a_phone_or_an_email(front_desk_client):
     assert "Give a phone number or an email" in response.content.decode()
 
 
-def test_changing_the_email_of_a_patient_with_a_login_changes_the_login_too(front_desk_client, patient):
+def test_changing_the_email_of_a_patient_with_a_login_changes_the_login_too(
+    front_desk_client, patient, django_capture_on_commit_callbacks
+):
+    old_email = patient.email
     form = create_form(full_name=patient.full_name, email="new@example.org", phone=patient.phone)
 
-    front_desk_client.post(reverse("patients:edit", kwargs={"pk": patient.pk}), form)
+    with django_capture_on_commit_callbacks(execute=True):
+        front_desk_client.post(reverse("patients:edit", kwargs={"pk": patient.pk}), form)
 
     patient.refresh_from_db()
     patient.user.refresh_from_db()
     assert patient.email == patient.user.email == "new@example.org"
+    # The old address is told, so the real owner notices a mistaken or malicious change.
+    (notice,) = mail.outbox
+    assert notice.to == [old_email]
+    assert "n***@example.org" in notice.body and "call the clinic" in notice.body
+
+
+def test_editing_other_details_sends_no_email_change_notice(
+    front_desk_client, patient, django_capture_on_commit_callbacks
+):
+    form = create_form(full_name=patient.full_name, email=patient.email, phone="+44 7700 900999")
+    with django_capture_on_commit_callbacks(execute=True):
+        front_desk_client.post(reverse("patients:edit", kwargs={"pk": patient.pk}), form)
+    assert mail.outbox == []
 
 
 # --- search -----------------------------------------------------------------------------------
