@@ -136,9 +136,11 @@ class _Sweep:
 
     __slots__ = ("starts", "ends", "i", "n")
 
-    def __init__(self, merged: tuple[list[int], list[int]]):
+    def __init__(self, merged: tuple[list[int], list[int]], start_at: int | None = None):
         self.starts, self.ends = merged
-        self.i = 0
+        # Queries never start before `start_at`, so intervals that end by then can be skipped at once
+        # (a per-day call would otherwise walk the whole list from the beginning every time).
+        self.i = 0 if start_at is None else bisect_right(self.ends, start_at)
         self.n = len(self.starts)
 
     def hits(self, a: int, b: int) -> bool:
@@ -191,6 +193,19 @@ class _Context:
         self.earliest = _ts(rules.now + rules.min_notice)
         self.latest = _ts(rules.now + rules.max_advance)
         self.rooms = _room_sweeps(rooms)
+        self._prepared: dict[int, tuple[dict[int, list[Block]], tuple[list[int], list[int]]]] = {}
+
+    def prepared(self, p: PractitionerSchedule) -> tuple[dict[int, list[Block]], tuple[list[int], list[int]]]:
+        """The practitioner's blocks by weekday and merged blocked time, built once per computation
+        (first_available and available_days ask day by day)."""
+        got = self._prepared.get(p.id)
+        if got is None:
+            got = self._prepared[p.id] = (_blocks_by_weekday(p.blocks), _practitioner_blocked(p))
+        return got
+
+    def day_floor(self, day: dt.date) -> int:
+        """A time safely before any start on `day`: the local midnight a day earlier."""
+        return int(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=self.tz).timestamp())
 
     def local_block(self, day: dt.date, block: Block) -> tuple[int, int]:
         # datetime.combine with a ZoneInfo gives the wall-clock time on *that* date, so the
@@ -205,10 +220,11 @@ def _starts_for(
 ) -> list[int]:
     if not p.blocks:
         return []
-    by_day = _blocks_by_weekday(p.blocks)
-    blocked = _Sweep(_practitioner_blocked(p))
+    by_day, blocked_merged = ctx.prepared(p)
+    floor = ctx.day_floor(date_from)
+    blocked = _Sweep(blocked_merged, floor)
     # Fresh pointers per practitioner: the room sweeps are shared, their positions are not.
-    rooms = [_Sweep((sw.starts, sw.ends)) for _, sw in ctx.rooms]
+    rooms = [_Sweep((sw.starts, sw.ends), floor) for _, sw in ctx.rooms]
     dur, total, step, earliest, latest = ctx.dur, ctx.total, ctx.step, ctx.earliest, ctx.latest
     out: list[int] = []
     for day in _days(date_from, date_to):

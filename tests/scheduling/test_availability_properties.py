@@ -118,6 +118,25 @@ def test_bookable_starts_equal_the_brute_force_oracle(scenario):
     assert got == oracle(p, rooms, rules, first, last)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(1, 4))
+def test_day_by_day_answers_agree_with_the_oracle(scenario, limit):
+    """available_days and first_available ask one day at a time (reusing prepared data within a
+    call); they must give the same answer as the oracle over the whole range."""
+    p, rooms, rules, first, last = scenario
+    # A second practitioner with the same hours, so the shared room pointers are exercised twice.
+    q = av.PractitionerSchedule(id=2, capacity=1, blocks=p.blocks)
+    expected_p, expected_q = oracle(p, rooms, rules, first, last), oracle(q, rooms, rules, first, last)
+    tz = ZoneInfo(rules.tz)
+
+    days = av.available_days([p, q], rules=rules, rooms=rooms, date_from=first, date_to=last)
+    assert days == sorted({s.astimezone(tz).date() for s in expected_p + expected_q})
+
+    got = av.first_available([p, q], rules=rules, rooms=rooms, date_from=first, date_to=last, limit=limit)
+    merged = sorted([(s, 1) for s in expected_p] + [(s, 2) for s in expected_q])
+    assert got == merged[:limit]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_slot_respects_every_rule(scenario):
