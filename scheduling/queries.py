@@ -36,8 +36,11 @@ class EpochSeconds(Func):
     output_field = BigIntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Stored as UTC text; '%%%%s' survives both Func's %-formatting and the '%s' → '?'
-        # placeholder rewrite of Django's SQLite cursor, reaching SQLite as strftime('%s', ...).
+        # Stored as UTC text. unixepoch() (SQLite 3.38+) is about twice as fast as strftime here.
+        if connection.Database.sqlite_version_info >= (3, 38):
+            return self.as_sql(compiler, connection, template="unixepoch(%(expressions)s)", **extra)
+        # '%%%%s' survives both Func's %-formatting and the '%s' → '?' placeholder rewrite of
+        # Django's SQLite cursor, reaching SQLite as strftime('%s', ...).
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)", **extra
         )
