@@ -10,7 +10,7 @@ Times are grouped and shown in the location's zone: a "day" is the location's lo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -386,32 +386,3 @@ def appointment_history(appt: Appointment) -> list[dict]:
     for e in events:
         e["local"] = e["at"].astimezone(tz)
     return sorted(events, key=lambda e: e["at"])
-
-
-def nearest_free(
-    *,
-    service: Service,
-    location: Location,
-    start: dt.datetime,
-    practitioner_ids: Sequence[int] | None = None,
-    override_notice: bool = False,
-    exclude_appointment_id: int | None = None,
-    n: int = 3,
-    now: dt.datetime | None = None,
-) -> list[tuple[dt.datetime, int]]:
-    """The n free starts nearest to `start` (from the day before to a week after), each with the
-    first practitioner free then. For "first available" the alternatives span every practitioner."""
-    now = now or timezone.now()
-    day = start.astimezone(location.tz).date()
-    inputs = queries.availability_inputs(
-        service=service,
-        location=location,
-        date_from=max(day - dt.timedelta(days=1), local_today(location, now)),
-        date_to=day + dt.timedelta(days=7),
-        practitioner_ids=practitioner_ids,
-        now=now,
-        override_notice=override_notice,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-    who = dict(inputs.merged())
-    return [(s, who[s][0]) for s in av.nearest(who, start, n)]

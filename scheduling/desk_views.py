@@ -521,7 +521,7 @@ def _alternatives(ctx: dict, exc: services.SlotUnavailable | None, *, patient: P
     if exc is not None and not ctx["any"]:
         pairs = [(a, practitioner.pk) for a in exc.alternatives]
     else:
-        pairs = desk_queries.nearest_free(
+        pairs = queries.nearest_free(
             service=service,
             location=location,
             start=ctx["start"],

@@ -287,3 +287,33 @@ def appointments_between(
     if not include_cancelled:
         qs = qs.exclude(status=AppointmentStatus.CANCELLED)
     return qs.order_by("start", "room__name")
+
+
+def nearest_free(
+    *,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner_ids: Sequence[int] | None = None,
+    override_notice: bool = False,
+    exclude_appointment_id: int | None = None,
+    n: int = 3,
+    now: dt.datetime | None = None,
+) -> list[tuple[dt.datetime, int]]:
+    """The n free starts nearest to `start` (from the day before to a week after), each with the
+    first practitioner free then. For "first available" the alternatives span every practitioner."""
+    now = now or timezone.now()
+    day = start.astimezone(location.tz).date()
+    today = now.astimezone(location.tz).date()
+    inputs = availability_inputs(
+        service=service,
+        location=location,
+        date_from=max(day - dt.timedelta(days=1), today),
+        date_to=day + dt.timedelta(days=7),
+        practitioner_ids=practitioner_ids,
+        now=now,
+        override_notice=override_notice,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    who = dict(inputs.merged())
+    return [(s, who[s][0]) for s in av.nearest(who, start, n)]

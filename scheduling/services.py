@@ -66,7 +66,7 @@ from .models import (
     WaitlistOfferStatus,
     WaitlistStatus,
 )
-from .queries import availability_inputs
+from .queries import availability_inputs, nearest_free
 
 log = logging.getLogger(__name__)
 
@@ -211,19 +211,17 @@ def _alternatives(
     n: int = 3,
 ) -> list[dt.datetime]:
     """The n free starts nearest to `start`, looking from the day before to a week after."""
-    day = _local_day(start, location)
-    inputs = availability_inputs(
+    pairs = nearest_free(
         service=service,
         location=location,
-        date_from=max(day - dt.timedelta(days=1), _local_day(now, location)),
-        date_to=day + dt.timedelta(days=7),
+        start=start,
         practitioner_ids=practitioner_ids,
         now=now,
         override_notice=override_notice,
         exclude_appointment_id=exclude_appointment_id,
+        n=n,
     )
-    every = {s for starts in inputs.starts().values() for s in starts}
-    return av.nearest(every, start, n)
+    return [s for s, _ in pairs]
 
 
 def _unavailable(
