@@ -4,9 +4,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.utils import timezone
 
 from clinic.models import User
+
+from .validators import check_date_of_birth, clean_phone
 
 
 class RegistrationForm(forms.Form):
@@ -35,20 +36,10 @@ class RegistrationForm(forms.Form):
         return email
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        digits = [c for c in phone if c.isdigit()]
-        if len(digits) < 7 or any(c not in "0123456789 +-()" for c in phone):
-            raise forms.ValidationError("Enter a phone number we can call, e.g. +44 7700 900123.")
-        return phone
+        return clean_phone(self.cleaned_data["phone"])
 
     def clean_date_of_birth(self) -> dt.date:
-        dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob >= today:
-            raise forms.ValidationError("The date of birth must be in the past.")
-        if dob.year < today.year - 120:
-            raise forms.ValidationError("Please check the year of birth.")
-        return dob
+        return check_date_of_birth(self.cleaned_data["date_of_birth"])
 
     def clean(self):
         cleaned = super().clean()

@@ -12,20 +12,7 @@ from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 
 from .models import Patient
-
-PHONE_CHARS = set("0123456789 +-()")
-
-
-def _check_phone(phone: str, *, required: bool) -> str:
-    phone = (phone or "").strip()
-    if not phone:
-        if required:
-            raise forms.ValidationError("Please enter a phone number.")
-        return phone
-    digits = [c for c in phone if c.isdigit()]
-    if len(digits) < 7 or any(c not in PHONE_CHARS for c in phone):
-        raise forms.ValidationError("Enter a phone number we can call, e.g. +44 7700 900123.")
-    return phone
+from .validators import check_date_of_birth, clean_phone
 
 
 class ContactForm(forms.ModelForm):
@@ -69,10 +56,10 @@ class ContactForm(forms.ModelForm):
         )
 
     def clean_phone(self) -> str:
-        return _check_phone(self.cleaned_data.get("phone", ""), required=True)
+        return clean_phone(self.cleaned_data.get("phone", ""), required=True)
 
     def clean_emergency_contact_phone(self) -> str:
-        return _check_phone(self.cleaned_data.get("emergency_contact_phone", ""), required=False)
+        return clean_phone(self.cleaned_data.get("emergency_contact_phone", ""), required=False)
 
 
 class StaffPatientForm(ContactForm):
@@ -124,21 +111,13 @@ class StaffPatientForm(ContactForm):
         )
 
     def clean_phone(self) -> str:
-        return _check_phone(self.cleaned_data.get("phone", ""), required=False)
+        return clean_phone(self.cleaned_data.get("phone", ""), required=False)
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()
 
     def clean_date_of_birth(self) -> dt.date | None:
-        dob = self.cleaned_data.get("date_of_birth")
-        if dob is None:
-            return None
-        today = dt.date.today()
-        if dob >= today:
-            raise forms.ValidationError("The date of birth must be in the past.")
-        if dob.year < today.year - 120:
-            raise forms.ValidationError("Please check the year of birth.")
-        return dob
+        return check_date_of_birth(self.cleaned_data.get("date_of_birth"))
 
     def clean(self):
         cleaned = super().clean()

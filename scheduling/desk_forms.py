@@ -12,11 +12,10 @@ from django import forms
 from django.utils import timezone
 
 from clinic.models import Location, PractitionerProfile, Room
+from patients.validators import check_date_of_birth, clean_phone
 
 from . import desk_queries
 from .forms import check_not_far
-
-PHONE_CHARS = set("0123456789 +-().")
 
 
 def _practitioners():
@@ -81,22 +80,13 @@ class CallerForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if sum(c.isdigit() for c in phone) < 7 or any(c not in PHONE_CHARS for c in phone):
-            raise forms.ValidationError("Enter a phone number we can call back, e.g. +44 7700 900123.")
-        return phone
+        return clean_phone(self.cleaned_data["phone"])
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()
 
     def clean_date_of_birth(self) -> dt.date:
-        dob = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if dob >= today:
-            raise forms.ValidationError("The date of birth must be in the past.")
-        if dob.year < today.year - 120:
-            raise forms.ValidationError("Please check the year of birth.")
-        return dob
+        return check_date_of_birth(self.cleaned_data["date_of_birth"])
 
 
 class DeskBookingForm(forms.Form):
