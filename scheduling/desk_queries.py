@@ -23,8 +23,6 @@ from . import availability as av
 from . import queries
 from .models import Appointment, AppointmentStatus
 
-DAYS_PER_PAGE = 14
-
 
 def local_today(location: Location, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(location.tz).date()
@@ -239,13 +237,8 @@ def slot_picker(
     """
     now = now or timezone.now()
     policy = ClinicPolicy.get()
-    today = local_today(location, now)
-    last = today + dt.timedelta(days=policy.max_advance_days)
-    first = max(start_from or today, today)
-    if day and not (first <= day < first + dt.timedelta(days=DAYS_PER_PAGE)):
-        first = max(day, today)
-    first = min(first, last)
-    last_shown = min(first + dt.timedelta(days=DAYS_PER_PAGE - 1), last)
+    page = queries.day_page(location=location, policy=policy, start_from=start_from, day=day, now=now)
+    first, last_shown = page.first, page.last_shown
     inputs = queries.availability_inputs(
         service=service,
         location=location,
@@ -286,8 +279,8 @@ def slot_picker(
         "times": times,
         "first": first,
         "last_shown": last_shown,
-        "prev_from": max(first - dt.timedelta(days=DAYS_PER_PAGE), today) if first > today else None,
-        "next_from": last_shown + dt.timedelta(days=1) if last_shown < last else None,
+        "prev_from": page.prev_from,
+        "next_from": page.next_from,
         "tz_name": location.timezone,
     }
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic import access
-from clinic.models import ClinicPolicy, Location, PractitionerProfile
+from clinic.models import ClinicPolicy, PractitionerProfile
 from patients.services import patient_for_user
 
 from . import availability as av
@@ -27,8 +27,6 @@ from . import ics, queries, services
 from .emails import local_when, site_url
 from .forms import BookingQueryForm, CancelForm, ConfirmForm, StartForm, WaitlistForm
 from .models import Appointment, WaitlistEntry, WaitlistOffer, WaitlistOfferStatus, WaitlistStatus
-
-DAYS_PER_PAGE = 14
 
 
 def _patient(request):
@@ -67,16 +65,6 @@ def _confirm_url(*, service, location, practitioner, start: dt.datetime) -> str:
     return f"{reverse('scheduling:book_confirm')}?{urlencode(query)}"
 
 
-def _day_window(*, location: Location, policy: ClinicPolicy, start_from: dt.date | None, day: dt.date | None):
-    today = timezone.now().astimezone(location.tz).date()
-    last = today + dt.timedelta(days=policy.max_advance_days)
-    first = max(start_from or today, today)
-    if day and not (first <= day < first + dt.timedelta(days=DAYS_PER_PAGE)):
-        first = max(day, today)
-    first = min(first, last)
-    return today, first, min(first + dt.timedelta(days=DAYS_PER_PAGE - 1), last), last
-
-
 def _picker(
     *,
     service,
@@ -89,7 +77,8 @@ def _picker(
 ) -> dict:
     """Days with free times in a two-week page, and the times of the chosen (or first) day."""
     policy = ClinicPolicy.get()
-    today, first, last_shown, last = _day_window(location=location, policy=policy, start_from=start_from, day=day)
+    page = queries.day_page(location=location, policy=policy, start_from=start_from, day=day)
+    first, last_shown = page.first, page.last_shown
     inputs = queries.availability_inputs(
         service=service,
         location=location,
@@ -114,16 +103,14 @@ def _picker(
             if link_for:
                 slot["url"] = link_for(start)
             times.append(slot)
-    prev_from = first - dt.timedelta(days=DAYS_PER_PAGE) if first > today else None
-    next_from = last_shown + dt.timedelta(days=1) if last_shown < last else None
     return {
         "days": days,
         "day": chosen,
         "times": times,
         "first": first,
         "last_shown": last_shown,
-        "prev_from": max(prev_from, today) if prev_from else None,
-        "next_from": next_from,
+        "prev_from": page.prev_from,
+        "next_from": page.next_from,
         "tz_name": location.timezone,
     }
 

@@ -317,3 +317,42 @@ def nearest_free(
     )
     who = dict(inputs.merged())
     return [(s, who[s][0]) for s in av.nearest(who, start, n)]
+
+
+DAYS_PER_PAGE = 14
+
+
+@dataclass(frozen=True)
+class DayPage:
+    """The two-week page of days a time picker shows, within the policy's booking horizon."""
+
+    today: dt.date
+    first: dt.date
+    last_shown: dt.date
+    last: dt.date
+
+    @property
+    def prev_from(self) -> dt.date | None:
+        return max(self.first - dt.timedelta(days=DAYS_PER_PAGE), self.today) if self.first > self.today else None
+
+    @property
+    def next_from(self) -> dt.date | None:
+        return self.last_shown + dt.timedelta(days=1) if self.last_shown < self.last else None
+
+
+def day_page(
+    *,
+    location: Location,
+    policy: ClinicPolicy,
+    start_from: dt.date | None,
+    day: dt.date | None,
+    now: dt.datetime | None = None,
+) -> DayPage:
+    """Start at `start_from` (or today); jump to the page holding `day` when it lies outside."""
+    today = (now or timezone.now()).astimezone(location.tz).date()
+    last = today + dt.timedelta(days=policy.max_advance_days)
+    first = max(start_from or today, today)
+    if day and not (first <= day < first + dt.timedelta(days=DAYS_PER_PAGE)):
+        first = max(day, today)
+    first = min(first, last)
+    return DayPage(today, first, min(first + dt.timedelta(days=DAYS_PER_PAGE - 1), last), last)
