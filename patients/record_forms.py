@@ -12,6 +12,7 @@ from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 
 from .models import Patient
+from .services import CONTACT_FIELDS
 from .validators import check_date_of_birth, clean_phone
 
 
@@ -20,14 +21,8 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = [
-            "phone",
-            "address",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "consent_email",
-            "consent_sms",
-        ]
+        # The fields patient_update_contact accepts: one list, so the form and the service agree.
+        fields = list(CONTACT_FIELDS)
         labels = {
             "phone": "Mobile phone",
             "emergency_contact_name": "Emergency contact: name",
