@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from clinic.models import ServiceKind
+from patients.services import patient_treatment_booking_hold
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories as f
@@ -245,10 +246,10 @@ def test_services_not_bookable_online_are_refused(clinic, patient):
     assert not decision and "call the clinic" in decision.reason
 
 
-def test_an_intake_hold_refuses_online_booking(clinic, initial_service, patient, monkeypatch):
-    monkeypatch.setattr(services, "patient_treatment_booking_hold", lambda p: "Please see your doctor first.")
+def test_an_intake_hold_refuses_online_booking(clinic, initial_service, patient):
+    f.SafetyFlagFactory(patient=patient)  # a red flag not yet reviewed
     decision = services.patient_may_self_book(patient, initial_service)
-    assert not decision and decision.reason == "Please see your doctor first."
+    assert not decision and decision.reason == patient_treatment_booking_hold(patient) != ""
     with pytest.raises(services.NotAllowed):
         services.appointment_self_book(
             patient=patient, service=initial_service, location=clinic.location, start=local(clinic, 2, 10)
