@@ -7,15 +7,16 @@ They validate what was typed; the booking rules live in scheduling.services and 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from clinic.models import Location, PractitionerProfile, Room
 from patients.validators import check_date_of_birth, clean_phone
 
 from . import desk_queries
-from .forms import check_not_far
+from .forms import StartField, check_not_far, date_input
+from .services.policy import practitioner_mismatch
 
 
 def _practitioners():
@@ -29,7 +30,7 @@ class ScheduleForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=PractitionerProfile.objects.none(), required=False, empty_label="All practitioners"
     )
-    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(required=False, widget=date_input())
     view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
     by = forms.ChoiceField(choices=[("practitioner", "By practitioner"), ("room", "By room")], required=False)
     cancelled = forms.BooleanField(required=False, label="Show cancelled")
@@ -97,7 +98,7 @@ class DeskBookingForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=PractitionerProfile.objects.none(), required=False, empty_label="First available"
     )
-    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(required=False, widget=date_input())
     start_from = forms.DateField(required=False, widget=forms.HiddenInput)
     override = forms.BooleanField(required=False, label="Override the minimum notice (walk-in or same-day call)")
 
@@ -107,32 +108,22 @@ class DeskBookingForm(forms.Form):
         self.fields["location"].queryset = Location.objects.filter(active=True).order_by("name")
         self.fields["practitioner"].queryset = _practitioners()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
-        service, location, practitioner = data.get("service"), data.get("location"), data.get("practitioner")
-        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
-            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
-        elif practitioner and location and not practitioner.working_hours.filter(location=location).exists():
-            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
+        if mismatch := practitioner_mismatch(
+            data.get("practitioner"), service=data.get("service"), location=data.get("location")
+        ):
+            self.add_error("practitioner", mismatch)
         return data
 
 
-class _StartMixin:
-    def clean_start(self):
-        start = self.cleaned_data["start"]
-        if timezone.is_naive(start):
-            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
-        check_not_far(start)
-        return start
-
-
-class DeskConfirmForm(_StartMixin, forms.Form):
+class DeskConfirmForm(forms.Form):
     """Everything a booking needs; the room and the notes are chosen on the confirm page."""
 
     service = forms.ModelChoiceField(queryset=desk_queries.desk_services())
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none())
-    start = forms.DateTimeField(input_formats=["iso-8601"])
+    start = StartField()
     override = forms.BooleanField(required=False)
     any = forms.BooleanField(required=False)
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="Any free room")
@@ -159,8 +150,8 @@ class DeskConfirmForm(_StartMixin, forms.Form):
         return data
 
 
-class DeskRescheduleForm(_StartMixin, forms.Form):
-    start = forms.DateTimeField(input_formats=["iso-8601"], error_messages={"required": "Choose a new time."})
+class DeskRescheduleForm(forms.Form):
+    start = StartField(error_messages={"required": "Choose a new time."})
     practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none(), required=False)
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, empty_label="Any free room")
     override = forms.BooleanField(required=False)

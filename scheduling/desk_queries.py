@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, TimeOff, WorkingHours
+from clinic.models import Location, PractitionerProfile, Room, Service, TimeOff, WorkingHours
 from patients.queries import intake_statuses
 
 from . import availability as av
-from . import queries
+from . import queries, rules
 from .models import Appointment, AppointmentStatus
 
 
@@ -63,17 +63,12 @@ def attach_intake_status(appointments: Iterable[Appointment]) -> None:
 
 
 def annotate_actions(appointments: Iterable[Appointment], now: dt.datetime) -> None:
-    """Which buttons each appointment gets; scheduling.services enforces the same rules.
-
-    Check in: booked, on the appointment's local day. No-show: booked and the start has passed.
-    Reschedule/cancel: booked and not started yet.
-    """
+    """Which buttons each appointment gets: the rules the services enforce (scheduling.rules)."""
     for a in appointments:
-        booked = a.status == AppointmentStatus.BOOKED
-        tz = a.location.tz
-        a.can_check_in = booked and now.astimezone(tz).date() == a.start.astimezone(tz).date()
-        a.can_no_show = booked and a.start <= now
-        a.can_change = booked and a.start > now
+        a.can_check_in = not rules.check_in_refusal(a, now)
+        a.can_no_show = not rules.no_show_refusal(a, now)
+        a.can_cancel = not rules.cancel_refusal(a, now)
+        a.can_change = not rules.move_refusal(a, now) and a.can_cancel
 
 
 # --- the schedule ----------------------------------------------------------------------------
@@ -86,10 +81,6 @@ class Cell:
     hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
-
-    @property
-    def active_count(self) -> int:
-        return sum(1 for a in self.appointments if a.status != AppointmentStatus.CANCELLED)
 
 
 @dataclass
@@ -216,73 +207,6 @@ def schedule(
 def desk_services() -> QuerySet[Service]:
     """Everything the desk may book, including services that are not bookable online."""
     return Service.objects.filter(active=True).order_by("kind", "name")
-
-
-def slot_picker(
-    *,
-    service: Service,
-    location: Location,
-    practitioner: PractitionerProfile | None,
-    day: dt.date | None,
-    start_from: dt.date | None,
-    override_notice: bool = False,
-    exclude_appointment_id: int | None = None,
-    now: dt.datetime | None = None,
-) -> dict:
-    """Days with free times in a two-week page and the times of the chosen day, each with the
-    practitioners free then (first one first: "first available" books that one).
-
-    Reuses scheduling.availability through queries.availability_inputs (at most 5 queries), plus
-    one query for the practitioners' names.
-    """
-    now = now or timezone.now()
-    policy = ClinicPolicy.get()
-    page = queries.day_page(location=location, policy=policy, start_from=start_from, day=day, now=now)
-    first, last_shown = page.first, page.last_shown
-    inputs = queries.availability_inputs(
-        service=service,
-        location=location,
-        date_from=first,
-        date_to=last_shown,
-        practitioner_ids=[practitioner.pk] if practitioner else None,
-        now=now,
-        policy=policy,
-        override_notice=override_notice,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-    days = inputs.days()
-    chosen = day if day is not None else (days[0] if days else None)
-    names = dict(
-        PractitionerProfile.objects.filter(pk__in=[p.id for p in inputs.practitioners]).values_list(
-            "pk", "user__full_name"
-        )
-    )
-    times: list[dict] = []
-    if chosen is not None and first <= chosen <= last_shown:
-        per = av.bookable_starts_many(
-            inputs.practitioners, rules=inputs.rules, rooms=inputs.rooms, date_from=chosen, date_to=chosen
-        )
-        for start, pids in av.merged_starts(per):
-            local = start.astimezone(location.tz)
-            times.append(
-                {
-                    "start": start,
-                    "iso": start.isoformat(),
-                    "label": local.strftime("%H:%M"),
-                    "practitioner_id": pids[0],
-                    "names": [names.get(pid, "") for pid in pids],
-                }
-            )
-    return {
-        "days": days,
-        "day": chosen,
-        "times": times,
-        "first": first,
-        "last_shown": last_shown,
-        "prev_from": page.prev_from,
-        "next_from": page.next_from,
-        "tz_name": location.timezone,
-    }
 
 
 def slot_check(

@@ -1,15 +1,18 @@
-"""Forms for the patient side of booking. They validate input; the rules live in services."""
+"""Forms for the patient side of booking, and the fields both sides share. They validate input;
+the rules live in services (scheduling.services.policy, waitlist)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy, Location, PractitionerProfile, Service
+from clinic.models import Location, PractitionerProfile, Service
 
 from . import queries
+from .services.policy import practitioner_mismatch
 
 # A date this far from today is never a real booking or schedule day. Year 1 or 9999 typed into a
 # URL would otherwise overflow when shifted by a day or into the clinic's time zone (a 500).
@@ -24,6 +27,28 @@ def check_not_far(value: dt.date | dt.datetime) -> None:
         raise forms.ValidationError(FAR_MESSAGE)
 
 
+def date_input() -> forms.DateInput:
+    """A browser date picker. Its value must be ISO YYYY-MM-DD, whatever the site's date format,
+    or the browser shows the field blank."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StartField(forms.DateTimeField):
+    """A chosen start time, as the pickers send it: ISO 8601 with its offset, not far off."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("input_formats", ["iso-8601"])
+        super().__init__(**kwargs)
+
+    def validate(self, value: dt.datetime | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if timezone.is_naive(value):
+            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
+        check_not_far(value)
+
+
 class BookingQueryForm(forms.Form):
     """The GET form behind the booking steps: service → location → practitioner → day.
 
@@ -36,10 +61,10 @@ class BookingQueryForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=PractitionerProfile.objects.none(), required=False, empty_label="First available"
     )
-    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(required=False, widget=date_input())
     start_from = forms.DateField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data: Any = None, **kwargs: Any):
         super().__init__(data, **kwargs)
         self.fields["service"].queryset = queries.bookable_services()
         self.fields["location"].queryset = Location.objects.filter(active=True)
@@ -47,16 +72,14 @@ class BookingQueryForm(forms.Form):
 
     note = ""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
-        service, location, practitioner = data.get("service"), data.get("location"), data.get("practitioner")
         # Switching service or clinic can leave a practitioner who does not fit: fall back to
         # "first available" and say so, rather than blocking the page with an error.
-        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
-            self.note = f"{practitioner} does not offer {service.name}; showing the first available practitioner."
-            data["practitioner"] = None
-        elif practitioner and location and not practitioner.working_hours.filter(location=location).exists():
-            self.note = f"{practitioner} does not work at {location.name}; showing the first available practitioner."
+        if mismatch := practitioner_mismatch(
+            data.get("practitioner"), service=data.get("service"), location=data.get("location")
+        ):
+            self.note = f"{mismatch[:-1]}; showing the first available practitioner."
             data["practitioner"] = None
         day = data.get("day")
         if day and day < timezone.localdate() - dt.timedelta(days=1):
@@ -70,34 +93,19 @@ class ConfirmForm(forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none())
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     practitioner = forms.ModelChoiceField(queryset=PractitionerProfile.objects.none(), required=False)
-    start = forms.DateTimeField(input_formats=["iso-8601"])
+    start = StartField()
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data: Any = None, **kwargs: Any):
         super().__init__(data, **kwargs)
         self.fields["service"].queryset = queries.bookable_services()
         self.fields["location"].queryset = Location.objects.filter(active=True)
         self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
 
-    def clean_start(self):
-        start = self.cleaned_data["start"]
-        if timezone.is_naive(start):
-            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
-        check_not_far(start)
-        return start
-
 
 class StartForm(forms.Form):
     """A chosen start time (reschedule)."""
 
-    start = forms.DateTimeField(input_formats=["iso-8601"])
-    day = forms.DateField(required=False)
-
-    def clean_start(self):
-        start = self.cleaned_data["start"]
-        if timezone.is_naive(start):
-            raise forms.ValidationError("The time is missing its time zone; please pick it again.")
-        check_not_far(start)
-        return start
+    start = StartField()
 
 
 class CancelForm(forms.Form):
@@ -107,36 +115,29 @@ class CancelForm(forms.Form):
 
 
 class WaitlistForm(forms.Form):
+    """The fields of a waitlist request. Its rules (dates, practitioner) are checked by the
+    waitlist_join service, whose errors the view puts next to these fields."""
+
     service = forms.ModelChoiceField(queryset=Service.objects.none())
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     practitioner = forms.ModelChoiceField(
         queryset=PractitionerProfile.objects.none(), required=False, empty_label="Any practitioner"
     )
-    earliest = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    latest = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    earliest = forms.DateField(label="From", widget=date_input())
+    latest = forms.DateField(label="Until", widget=date_input())
 
-    def __init__(self, data=None, **kwargs):
+    def __init__(self, data: Any = None, **kwargs: Any):
         super().__init__(data, **kwargs)
         self.fields["service"].queryset = queries.bookable_services()
         self.fields["location"].queryset = Location.objects.filter(active=True)
         self.fields["practitioner"].queryset = PractitionerProfile.objects.filter(active=True).select_related("user")
 
-    def clean(self):
-        data = super().clean()
-        earliest, latest = data.get("earliest"), data.get("latest")
-        if earliest and earliest < timezone.localdate():
-            self.add_error("earliest", "Choose a day from today onwards.")
-        if earliest and latest and latest < earliest:
-            self.add_error("latest", "The last day must be on or after the first day.")
-        if earliest and latest and (latest - earliest).days > 120:
-            self.add_error("latest", "Choose a range of at most 120 days.")
-        horizon = timezone.localdate() + dt.timedelta(days=ClinicPolicy.get().max_advance_days)
-        if earliest and earliest > horizon:
-            self.add_error("earliest", f"We take bookings up to {horizon:%-d %B %Y}; choose a day before then.")
-        service, practitioner = data.get("service"), data.get("practitioner")
-        if service and practitioner and not practitioner.services.filter(pk=service.pk).exists():
-            self.add_error("practitioner", f"{practitioner} does not offer {service.name}.")
-        location = data.get("location")
-        if location and practitioner and not practitioner.locations.filter(pk=location.pk).exists():
-            self.add_error("practitioner", f"{practitioner} does not work at {location.name}.")
-        return data
+    def clean_earliest(self) -> dt.date:
+        day = self.cleaned_data["earliest"]
+        check_not_far(day)
+        return day
+
+    def clean_latest(self) -> dt.date:
+        day = self.cleaned_data["latest"]
+        check_not_far(day)
+        return day

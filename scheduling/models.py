@@ -128,7 +128,10 @@ class Appointment(models.Model):
 
     @property
     def is_upcoming(self) -> bool:
-        return self.status == AppointmentStatus.BOOKED and self.start > timezone.now()
+        """Booked and not started: the patient may still move or cancel it."""
+        from .rules import move_refusal  # rules imports this module
+
+        return not move_refusal(self, timezone.now())
 
 
 class AppointmentChange(models.Model):

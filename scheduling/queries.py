@@ -15,10 +15,19 @@ from django.db import connections
 from django.db.models import BigIntegerField, Case, Func, QuerySet, Value, When
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy, Location, Room, Service, ServiceKind, TimeOff, WorkingHours
+from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, ServiceKind, TimeOff, WorkingHours
+from patients.models import Patient
 
 from . import availability as av
-from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOfferStatus,
+    WaitlistStatus,
+)
 
 # The longest an appointment can hold a room: 480 min service + 120 min buffer (Service
 # validators). Appointments that started this long before the window may still reach into it.
@@ -230,10 +239,8 @@ def bookable_services() -> QuerySet[Service]:
     return Service.objects.filter(active=True, bookable_online=True).order_by(care_order, "name")
 
 
-def practitioners_for(*, service: Service, location: Location | None = None):
+def practitioners_for(*, service: Service, location: Location | None = None) -> QuerySet[PractitionerProfile]:
     """Active practitioners who offer `service` (at `location`: they have working hours there)."""
-    from clinic.models import PractitionerProfile
-
     qs = PractitionerProfile.objects.filter(active=True, services=service).select_related("user")
     if location is not None:
         qs = qs.filter(working_hours__location=location)
@@ -252,11 +259,46 @@ def locations_for(*, service: Service) -> QuerySet[Location]:
     )
 
 
+def practitioner_works_at(practitioner: PractitionerProfile, location: Location) -> bool:
+    """The one meaning of "works at": has working hours there (availability reads the same hours)."""
+    return WorkingHours.objects.filter(practitioner=practitioner, location=location).exists()
+
+
+def practitioner_offers(practitioner: PractitionerProfile, service: Service) -> bool:
+    return practitioner.services.filter(pk=service.pk).exists()
+
+
+def patient_is_new(patient: Patient) -> bool:
+    """New until they have attended a visit (a completed or checked-in appointment)."""
+    return not patient.appointments.filter(
+        status__in=(AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)
+    ).exists()
+
+
+def initial_consultation_booked(patient: Patient, *, exclude_appointment_id: int | None = None) -> bool:
+    """Does the patient hold a booked initial consultation (other than the one being moved)?"""
+    qs = patient.appointments.filter(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED)
+    if exclude_appointment_id is not None:
+        qs = qs.exclude(pk=exclude_appointment_id)
+    return qs.exists()
+
+
+def cancellation_is_late(
+    appointment: Appointment, *, now: dt.datetime | None = None, policy: ClinicPolicy | None = None
+) -> bool:
+    """Would cancelling now be a late cancellation (inside the policy window)?"""
+    now = now or timezone.now()
+    window = dt.timedelta(hours=(policy or ClinicPolicy.get()).cancellation_window_hours)
+    return appointment.start - now < window
+
+
 def _appointment_qs() -> QuerySet[Appointment]:
     return Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
 
 
-def patient_appointments(*, patient, now: dt.datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
+def patient_appointments(
+    *, patient: Patient, now: dt.datetime | None = None
+) -> tuple[list[Appointment], list[Appointment]]:
     """(upcoming, past) for a patient's "My appointments". Upcoming: booked/checked in, not ended."""
     now = now or timezone.now()
     rows = list(_appointment_qs().filter(patient=patient).order_by("start"))
@@ -265,7 +307,36 @@ def patient_appointments(*, patient, now: dt.datetime | None = None) -> tuple[li
     return upcoming, past
 
 
-def appointment_for_patient(*, patient, pk: int) -> Appointment:
+def patient_waitlist(
+    *, patient: Patient, now: dt.datetime | None = None
+) -> tuple[list[WaitlistEntry], list[WaitlistOffer]]:
+    """The patient's waiting entries and their open offers still in the future, soonest first.
+
+    One offer per time: a patient who waits twice (say for "any practitioner" and for one of
+    them) and got both entries offered the same freed time sees it once.
+    """
+    now = now or timezone.now()
+    entries = list(
+        WaitlistEntry.objects.filter(patient=patient, status=WaitlistStatus.WAITING)
+        .select_related("service", "location", "practitioner__user")
+        .order_by("earliest", "pk")
+    )
+    offers: dict[tuple[int, dt.datetime], WaitlistOffer] = {}
+    for offer in (
+        WaitlistOffer.objects.filter(
+            entry__patient=patient,
+            status=WaitlistOfferStatus.OPEN,
+            entry__status=WaitlistStatus.WAITING,
+            start__gt=now,
+        )
+        .select_related("entry__service", "entry__location", "practitioner__user")
+        .order_by("start", "pk")
+    ):
+        offers.setdefault((offer.practitioner_id, offer.start), offer)
+    return entries, list(offers.values())
+
+
+def appointment_for_patient(*, patient: Patient, pk: int) -> Appointment:
     """The patient's own appointment, or Appointment.DoesNotExist (views turn it into 404)."""
     return _appointment_qs().get(patient=patient, pk=pk)
 
@@ -317,42 +388,3 @@ def nearest_free(
     )
     who = dict(inputs.merged())
     return [(s, who[s][0]) for s in av.nearest(who, start, n)]
-
-
-DAYS_PER_PAGE = 14
-
-
-@dataclass(frozen=True)
-class DayPage:
-    """The two-week page of days a time picker shows, within the policy's booking horizon."""
-
-    today: dt.date
-    first: dt.date
-    last_shown: dt.date
-    last: dt.date
-
-    @property
-    def prev_from(self) -> dt.date | None:
-        return max(self.first - dt.timedelta(days=DAYS_PER_PAGE), self.today) if self.first > self.today else None
-
-    @property
-    def next_from(self) -> dt.date | None:
-        return self.last_shown + dt.timedelta(days=1) if self.last_shown < self.last else None
-
-
-def day_page(
-    *,
-    location: Location,
-    policy: ClinicPolicy,
-    start_from: dt.date | None,
-    day: dt.date | None,
-    now: dt.datetime | None = None,
-) -> DayPage:
-    """Start at `start_from` (or today); jump to the page holding `day` when it lies outside."""
-    today = (now or timezone.now()).astimezone(location.tz).date()
-    last = today + dt.timedelta(days=policy.max_advance_days)
-    first = max(start_from or today, today)
-    if day and not (first <= day < first + dt.timedelta(days=DAYS_PER_PAGE)):
-        first = max(day, today)
-    first = min(first, last)
-    return DayPage(today, first, min(first + dt.timedelta(days=DAYS_PER_PAGE - 1), last), last)

@@ -2,36 +2,40 @@
 
 Public API (all keyword-only; each raises a BookingError subclass with a user-facing `.message`):
 
-    patient_may_self_book(patient, service) -> SelfBookDecision
+    patient_may_self_book(patient, service) -> SelfBookDecision          # for pages
     patient_self_book_decisions(patient, services) -> dict[service pk, SelfBookDecision]
     appointment_book(*, patient, service, practitioner, location, start, room=None, booked_by=None,
-                     front_desk_notes="", override_notice=False, now=None, notify=True) -> Appointment
+                     front_desk_notes="", override_notice=False, online=False, now=None, notify=True)
+                     -> Appointment
     appointment_book_first_available(*, patient, service, location, start, practitioner_ids=None,
-                     booked_by=None, now=None, notify=True) -> Appointment
-    appointment_self_book(*, patient, service, location, start, practitioner=None, user, now=None)
-                     -> Appointment        # the patient-facing path: policy check + (first-available) booking
+                     booked_by=None, online=False, now=None, notify=True) -> Appointment
+    appointment_self_book(*, patient, service, location, start, practitioner=None, user=None, now=None)
+                     -> Appointment        # the patient's "Confirm": online=True, first available if no practitioner
     appointment_book_series(*, patient, service, practitioner, location, starts, booked_by=None,
-                     override_notice=False, now=None, notify=True) -> list[Appointment]
+                     override_notice=False, online=False, now=None, notify=True) -> list[Appointment]
     appointment_reschedule(*, appointment, start, changed_by=None, room=None, practitioner=None,
-                     reason="", override_notice=False, now=None, notify=True) -> Appointment
+                     reason="", override_notice=False, online=False, now=None, notify=True) -> Appointment
     appointment_cancel(*, appointment, cancelled_by=None, reason="", now=None, notify=True) -> Appointment
     appointment_check_in(*, appointment, by=None, now=None) -> Appointment
     appointment_mark_no_show(*, appointment, by=None, now=None) -> Appointment
-    appointment_complete(*, appointment, by=None, now=None) -> Appointment
-    appointment_update_notes(*, appointment, front_desk_notes) -> Appointment
+    appointment_complete(*, appointment, by=None) -> Appointment
+    appointment_update_notes(*, appointment, front_desk_notes, by=None) -> Appointment
     waitlist_join(*, patient, service, location, earliest, latest, practitioner=None, created_by=None,
-                  note="") -> WaitlistEntry
+                  note="", now=None) -> WaitlistEntry                    # FieldErrors by form field
     waitlist_withdraw(*, entry) -> WaitlistEntry
     waitlist_offer_freed_time(*, practitioner_id, location_id, start, end, now=None) -> list[WaitlistOffer]
     waitlist_claim(*, offer, user=None, now=None) -> Appointment
     practitioner_calendar_token_rotate(*, practitioner) -> str
     notification_send(*, notification_id) -> bool
 
-Modules by concern: errors, policy (who may book what), locking (lock + re-check + insert),
+Every booking path locks the patient row, then the practitioner rows, then the appointment row
+(always in that order), applies the per-patient rules (policy.py) and the action rules
+(scheduling/rules.py) under those locks, and writes its audit event in the same transaction.
+
+Modules by concern: errors, policy (who may book what), locking (locks, re-check, insert),
 booking, changes, waitlist, calendar, notifications. Import the public names from here.
 """
 
-from ..models import ACTIVE_STATUSES
 from .booking import appointment_book, appointment_book_first_available, appointment_book_series, appointment_self_book
 from .calendar import practitioner_calendar_token_rotate
 from .changes import (
@@ -41,29 +45,30 @@ from .changes import (
     appointment_mark_no_show,
     appointment_reschedule,
     appointment_update_notes,
-    cancellation_is_late,
 )
-from .errors import BookingError, NotAllowed, SlotTaken, SlotUnavailable
+from .errors import BookingError, FieldErrors, NotAllowed, SlotTaken, SlotUnavailable, problem_message
 from .notifications import MAX_SEND_ATTEMPTS, TransientSendError, notification_send
-from .policy import SelfBookDecision, patient_is_new, patient_may_self_book, patient_self_book_decisions
+from .policy import SelfBookDecision, patient_booking_check, patient_may_self_book, patient_self_book_decisions
 from .waitlist import (
     MAX_OFFERS_PER_FREED_TIME,
     waitlist_claim,
     waitlist_join,
+    waitlist_join_problems,
     waitlist_offer_freed_time,
     waitlist_withdraw,
 )
 
 __all__ = [
-    "ACTIVE_STATUSES",
     "BookingError",
+    "FieldErrors",
     "NotAllowed",
     "SlotTaken",
     "SlotUnavailable",
+    "problem_message",
     "SelfBookDecision",
+    "patient_booking_check",
     "patient_may_self_book",
     "patient_self_book_decisions",
-    "patient_is_new",
     "appointment_book",
     "appointment_book_first_available",
     "appointment_self_book",
@@ -74,8 +79,8 @@ __all__ = [
     "appointment_mark_no_show",
     "appointment_complete",
     "appointment_update_notes",
-    "cancellation_is_late",
     "waitlist_join",
+    "waitlist_join_problems",
     "waitlist_withdraw",
     "waitlist_offer_freed_time",
     "waitlist_claim",

@@ -1,4 +1,9 @@
-"""Booking: one appointment, first available, the patient's self-booking, a series."""
+"""Booking: one appointment, first available, the patient's self-booking, a series.
+
+Each path takes the locks in the same order (patient, practitioner), applies the per-patient rules
+(`policy.patient_booking_check`) under the patient lock, re-checks the time under the practitioner
+lock, inserts, and writes its audit event and outbox row in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,29 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import Location, PractitionerProfile, Room, Service
+from clinic.audit import audit
+from clinic.models import Location, PractitionerProfile, Room, Service, User
 from patients.models import Patient
 
-from ..models import (
-    Appointment,
-    NotificationKind,
-)
+from ..models import Appointment, NotificationKind
 from ..queries import availability_inputs
 from .errors import NotAllowed, SlotTaken, SlotUnavailable
-from .locking import _alternatives, _local_day, _lock_practitioners, _secure_slot
-from .notifications import _notify
-from .policy import _refuse_archived, patient_may_self_book
+from .locking import local_day, lock_practitioners, nearest_starts, secure_slot
+from .notifications import notify_patient
+from .policy import patient_booking_check
+
+
+def audit_appointment(appt: Appointment, *, action: str, actor: User | None, detail: str = "") -> None:
+    """The audit event of a booking change, written in the caller's transaction."""
+    when = appt.start.astimezone(appt.location.tz)
+    audit(
+        request=None,
+        action=action,
+        obj=appt,
+        patient_id=appt.patient_id,
+        actor=actor,
+        detail=f"{appt.service.name}, {when:%Y-%m-%d %H:%M %Z}{'; ' + detail if detail else ''}",
+    )
 
 
 @transaction.atomic
@@ -31,24 +47,26 @@ def appointment_book(
     location: Location,
     start: dt.datetime,
     room: Room | None = None,
-    booked_by=None,
+    booked_by: User | None = None,
     front_desk_notes: str = "",
     override_notice: bool = False,
+    online: bool = False,
     now: dt.datetime | None = None,
     notify: bool = True,
 ) -> Appointment:
     """Book one appointment, or raise SlotTaken/SlotUnavailable (with alternatives) or NotAllowed.
 
     `room=None` picks the first free room of the location. `override_notice` (front desk only)
-    drops the minimum notice. Does NOT apply the self-booking policy; patient-facing code calls
-    `appointment_self_book` instead. Emails the patient after commit when `notify`.
+    drops the minimum notice. `online=True` is the patient booking for themselves: the online
+    rules apply too (bookable online, safety hold, new patients start with an initial
+    consultation). Emails the patient after commit when `notify`.
     """
     now = now or timezone.now()
     if start.tzinfo is None:
         raise ValueError("start must be an aware datetime")
-    _refuse_archived(patient)
-    _lock_practitioners(practitioner.pk)
-    appt = _secure_slot(
+    patient = patient_booking_check(patient=patient, service=service, online=online)
+    lock_practitioners(practitioner.pk)
+    appt = secure_slot(
         appointment=Appointment(patient=patient, booked_by=booked_by, front_desk_notes=front_desk_notes),
         service=service,
         location=location,
@@ -57,9 +75,11 @@ def appointment_book(
         room=room,
         now=now,
         override_notice=override_notice,
+        online=online,
     )
+    audit_appointment(appt, action="appointment.book", actor=booked_by)
     if notify:
-        _notify(kind=NotificationKind.BOOKING_CONFIRMED, patient=patient, appointment=appt)
+        notify_patient(kind=NotificationKind.BOOKING_CONFIRMED, patient=patient, appointment=appt)
     return appt
 
 
@@ -71,7 +91,8 @@ def appointment_book_first_available(
     location: Location,
     start: dt.datetime,
     practitioner_ids: Sequence[int] | None = None,
-    booked_by=None,
+    booked_by: User | None = None,
+    online: bool = False,
     now: dt.datetime | None = None,
     notify: bool = True,
 ) -> Appointment:
@@ -81,7 +102,8 @@ def appointment_book_first_available(
     double-book one of them. Raises SlotTaken with alternatives across all of them.
     """
     now = now or timezone.now()
-    day = _local_day(start, location)
+    patient = patient_booking_check(patient=patient, service=service, online=online)
+    day = local_day(start, location)
     inputs = availability_inputs(
         service=service,
         location=location,
@@ -101,6 +123,7 @@ def appointment_book_first_available(
                 location=location,
                 start=start,
                 booked_by=booked_by,
+                online=online,
                 now=now,
                 notify=notify,
             )
@@ -108,7 +131,7 @@ def appointment_book_first_available(
             continue
     ids = practitioner_ids if practitioner_ids is not None else [p.id for p in inputs.practitioners]
     raise SlotTaken(
-        alternatives=_alternatives(service=service, location=location, start=start, practitioner_ids=ids, now=now),
+        alternatives=nearest_starts(service=service, location=location, start=start, practitioner_ids=ids, now=now),
         tz=location.timezone,
     )
 
@@ -120,19 +143,14 @@ def appointment_self_book(
     location: Location,
     start: dt.datetime,
     practitioner: PractitionerProfile | None = None,
-    user=None,
+    user: User | None = None,
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """What a patient's "Confirm" does: the self-booking policy, then the booking.
-
-    practitioner=None is "first available".
-    """
-    decision = patient_may_self_book(patient, service)
-    if not decision:
-        raise NotAllowed(decision.reason)
+    """What a patient's "Confirm" does: the booking with the online rules. practitioner=None is
+    "first available"."""
     if practitioner is None:
         return appointment_book_first_available(
-            patient=patient, service=service, location=location, start=start, booked_by=user, now=now
+            patient=patient, service=service, location=location, start=start, booked_by=user, online=True, now=now
         )
     return appointment_book(
         patient=patient,
@@ -141,6 +159,7 @@ def appointment_self_book(
         location=location,
         start=start,
         booked_by=user,
+        online=True,
         now=now,
     )
 
@@ -153,8 +172,9 @@ def appointment_book_series(
     practitioner: PractitionerProfile,
     location: Location,
     starts: Sequence[dt.datetime],
-    booked_by=None,
+    booked_by: User | None = None,
     override_notice: bool = False,
+    online: bool = False,
     now: dt.datetime | None = None,
     notify: bool = True,
 ) -> list[Appointment]:
@@ -167,12 +187,12 @@ def appointment_book_series(
     now = now or timezone.now()
     if not starts:
         raise NotAllowed("Choose at least one session.")
-    _refuse_archived(patient)
-    _lock_practitioners(practitioner.pk)
+    patient = patient_booking_check(patient=patient, service=service, online=online, count=len(starts))
+    lock_practitioners(practitioner.pk)
     booked: list[Appointment] = []
     for number, start in enumerate(sorted(starts), start=1):
         try:
-            appt = _secure_slot(
+            appt = secure_slot(
                 appointment=Appointment(patient=patient, booked_by=booked_by),
                 service=service,
                 location=location,
@@ -181,15 +201,17 @@ def appointment_book_series(
                 room=None,
                 now=now,
                 override_notice=override_notice,
+                online=online,
             )
         except SlotUnavailable as exc:
             when = start.astimezone(location.tz)
             exc.message = f"Session {number} ({when:%a %d %b %H:%M}): {exc.message} Nothing was booked."
             exc.args = (exc.message,)
             raise
+        audit_appointment(appt, action="appointment.book", actor=booked_by, detail=f"session {number} of a series")
         booked.append(appt)
     if notify:
-        _notify(
+        notify_patient(
             kind=NotificationKind.BOOKING_SERIES,
             patient=patient,
             appointment=booked[0],

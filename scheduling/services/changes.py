@@ -1,4 +1,8 @@
-"""Changes to a booked appointment: move, cancel, arrival, no-show, completion, notes."""
+"""Changes to a booked appointment: move, cancel, arrival, no-show, completion, notes.
+
+Whether an action is allowed is decided by scheduling.rules (the same functions hide the desk's
+buttons), on the row locked inside the service's transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,17 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy, PractitionerProfile, Room
+from clinic.models import PractitionerProfile, Room, User
 
-from ..models import (
-    Appointment,
-    AppointmentChange,
-    AppointmentStatus,
-    NotificationKind,
-)
+from ..models import Appointment, AppointmentChange, AppointmentStatus, NotificationKind
+from ..queries import cancellation_is_late
+from ..rules import cancel_refusal, check_in_refusal, complete_refusal, move_refusal, no_show_refusal
+from .booking import audit_appointment
 from .errors import NotAllowed
-from .locking import _lock_practitioners, _locked, _secure_slot
-from .notifications import _notify
-from .waitlist import _offer_freed_on_commit
+from .locking import lock_practitioners, locked_appointment, secure_slot
+from .notifications import notify_patient
+from .policy import patient_booking_check
+from .waitlist import offer_freed_on_commit
 
 
 @transaction.atomic
@@ -26,11 +29,12 @@ def appointment_reschedule(
     *,
     appointment: Appointment,
     start: dt.datetime,
-    changed_by=None,
+    changed_by: User | None = None,
     room: Room | None = None,
     practitioner: PractitionerProfile | None = None,
     reason: str = "",
     override_notice: bool = False,
+    online: bool = False,
     now: dt.datetime | None = None,
     notify: bool = True,
 ) -> Appointment:
@@ -43,19 +47,23 @@ def appointment_reschedule(
     """
     now = now or timezone.now()
     new_practitioner = practitioner or appointment.practitioner
-    _lock_practitioners(appointment.practitioner_id, new_practitioner.pk)
-    appt = _locked(appointment)
-    if appt.status != AppointmentStatus.BOOKED:
-        raise NotAllowed(f"Only booked appointments can be moved; this one is {appt.get_status_display().lower()}.")
-    if appt.start <= now and not override_notice:
-        raise NotAllowed("This appointment has already started; it can no longer be moved.")
+    patient_booking_check(
+        patient=appointment.patient,
+        service=appointment.service,
+        online=online,
+        moving_appointment_id=appointment.pk,
+    )
+    lock_practitioners(appointment.practitioner_id, new_practitioner.pk)
+    appt = locked_appointment(appointment)
+    if refusal := move_refusal(appt, now, override_notice=override_notice):
+        raise NotAllowed(refusal)
     if start == appt.start and new_practitioner.pk == appt.practitioner_id and room in (None, appt.room):
         # Nothing would change, yet the patient would be emailed "moved" and the history and
         # the .ics SEQUENCE would record a move that did not happen.
         raise NotAllowed("The appointment is already at that time. Choose a different time.")
     old = (appt.start, appt.end, appt.room_id, appt.practitioner_id, appt.location_id)
     appt.sequence += 1
-    _secure_slot(
+    secure_slot(
         appointment=appt,
         service=appt.service,
         location=appt.location,
@@ -64,6 +72,7 @@ def appointment_reschedule(
         room=room,
         now=now,
         override_notice=override_notice,
+        online=online,
         prefer_room_id=old[2],
     )
     AppointmentChange.objects.create(
@@ -80,29 +89,26 @@ def appointment_reschedule(
         new_room_id=appt.room_id,
         new_practitioner_id=appt.practitioner_id,
     )
+    old_local = old[0].astimezone(appt.location.tz)
+    audit_appointment(
+        appt, action="appointment.move", actor=changed_by, detail=f"from {old_local:%Y-%m-%d %H:%M}; {reason}"[:120]
+    )
     if notify:
-        _notify(
+        notify_patient(
             kind=NotificationKind.BOOKING_RESCHEDULED,
             patient=appt.patient,
             appointment=appt,
             payload={"old_start": old[0].isoformat()},
         )
-    _offer_freed_on_commit(practitioner_id=old[3], location_id=old[4], start=old[0], end=old[1])
+    offer_freed_on_commit(practitioner_id=old[3], location_id=old[4], start=old[0], end=old[1])
     return appt
-
-
-def cancellation_is_late(appointment: Appointment, *, now: dt.datetime | None = None) -> bool:
-    """Would cancelling now be a late cancellation (inside the policy window)?"""
-    now = now or timezone.now()
-    window = dt.timedelta(hours=ClinicPolicy.get().cancellation_window_hours)
-    return appointment.start - now < window
 
 
 @transaction.atomic
 def appointment_cancel(
     *,
     appointment: Appointment,
-    cancelled_by=None,
+    cancelled_by: User | None = None,
     reason: str = "",
     now: dt.datetime | None = None,
     notify: bool = True,
@@ -113,11 +119,9 @@ def appointment_cancel(
     waitlist after commit. SEQUENCE goes up so calendars apply the METHOD:CANCEL.
     """
     now = now or timezone.now()
-    appt = _locked(appointment)
-    if appt.status != AppointmentStatus.BOOKED:
-        raise NotAllowed(f"This appointment is {appt.get_status_display().lower()}; it cannot be cancelled.")
-    if appt.start <= now:
-        raise NotAllowed("This appointment has already started. The front desk can mark it as a no-show.")
+    appt = locked_appointment(appointment)
+    if refusal := cancel_refusal(appt, now):
+        raise NotAllowed(refusal)
     appt.late_cancel = cancellation_is_late(appt, now=now)
     appt.status = AppointmentStatus.CANCELLED
     appt.cancelled_at = now
@@ -126,66 +130,73 @@ def appointment_cancel(
     appt.sequence += 1
     appt.full_clean(exclude=["practitioner", "patient", "service", "location", "room", "booked_by", "cancelled_by"])
     appt.save()
+    audit_appointment(
+        appt,
+        action="appointment.cancel",
+        actor=cancelled_by,
+        detail=("late; " if appt.late_cancel else "") + appt.cancellation_reason,
+    )
     if notify:
-        _notify(kind=NotificationKind.BOOKING_CANCELLED, patient=appt.patient, appointment=appt)
-    _offer_freed_on_commit(
+        notify_patient(kind=NotificationKind.BOOKING_CANCELLED, patient=appt.patient, appointment=appt)
+    offer_freed_on_commit(
         practitioner_id=appt.practitioner_id, location_id=appt.location_id, start=appt.start, end=appt.end
     )
     return appt
 
 
-def _transition(appt: Appointment, *, allowed_from: tuple[str, ...], to: str, what: str) -> None:
-    if appt.status not in allowed_from:
-        raise NotAllowed(f"Cannot {what}: the appointment is {appt.get_status_display().lower()}.")
-    appt.status = to
-
-
 @transaction.atomic
-def appointment_check_in(*, appointment: Appointment, by=None, now: dt.datetime | None = None) -> Appointment:
+def appointment_check_in(
+    *, appointment: Appointment, by: User | None = None, now: dt.datetime | None = None
+) -> Appointment:
     """The patient has arrived. Allowed on the appointment's local day only."""
     now = now or timezone.now()
-    appt = _locked(appointment)
-    if now.astimezone(appt.location.tz).date() != appt.local_start.date():
-        raise NotAllowed("Patients can only be checked in on the day of their appointment.")
-    _transition(appt, allowed_from=(AppointmentStatus.BOOKED,), to=AppointmentStatus.CHECKED_IN, what="check in")
+    appt = locked_appointment(appointment)
+    if refusal := check_in_refusal(appt, now):
+        raise NotAllowed(refusal)
+    appt.status = AppointmentStatus.CHECKED_IN
     appt.checked_in_at = now
     appt.checked_in_by = by
     appt.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    audit_appointment(appt, action="appointment.check_in", actor=by)
     return appt
 
 
 @transaction.atomic
-def appointment_mark_no_show(*, appointment: Appointment, by=None, now: dt.datetime | None = None) -> Appointment:
+def appointment_mark_no_show(
+    *, appointment: Appointment, by: User | None = None, now: dt.datetime | None = None
+) -> Appointment:
     """The patient did not come. Only once the start time has passed; frees the rest of the time."""
     now = now or timezone.now()
-    appt = _locked(appointment)
-    if now < appt.start:
-        raise NotAllowed("A no-show can only be recorded after the appointment's start time.")
-    _transition(appt, allowed_from=(AppointmentStatus.BOOKED,), to=AppointmentStatus.NO_SHOW, what="mark a no-show")
+    appt = locked_appointment(appointment)
+    if refusal := no_show_refusal(appt, now):
+        raise NotAllowed(refusal)
+    appt.status = AppointmentStatus.NO_SHOW
     # Kept apart from updated_at, which later note edits move: the desk chases no-shows by date.
     appt.no_show_at = now
     appt.no_show_by = by
     appt.save(update_fields=["status", "no_show_at", "no_show_by", "updated_at"])
+    audit_appointment(appt, action="appointment.no_show", actor=by)
     return appt
 
 
 @transaction.atomic
-def appointment_complete(*, appointment: Appointment, by=None, now: dt.datetime | None = None) -> Appointment:
+def appointment_complete(*, appointment: Appointment, by: User | None = None) -> Appointment:
     """The visit took place (the plans app calls this when the visit is recorded)."""
-    appt = _locked(appointment)
-    _transition(
-        appt,
-        allowed_from=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
-        to=AppointmentStatus.COMPLETED,
-        what="complete the visit",
-    )
+    appt = locked_appointment(appointment)
+    if refusal := complete_refusal(appt):
+        raise NotAllowed(refusal)
+    appt.status = AppointmentStatus.COMPLETED
     appt.save(update_fields=["status", "updated_at"])
+    audit_appointment(appt, action="appointment.complete", actor=by)
     return appt
 
 
 @transaction.atomic
-def appointment_update_notes(*, appointment: Appointment, front_desk_notes: str) -> Appointment:
-    appt = _locked(appointment)
+def appointment_update_notes(*, appointment: Appointment, front_desk_notes: str, by: User | None = None) -> Appointment:
+    """The desk's notes on the appointment (staff only, never clinical)."""
+    appt = locked_appointment(appointment)
     appt.front_desk_notes = front_desk_notes
+    appt.full_clean(exclude=["practitioner", "patient", "service", "location", "room", "booked_by", "cancelled_by"])
     appt.save(update_fields=["front_desk_notes", "updated_at"])
+    audit_appointment(appt, action="appointment.notes", actor=by)
     return appt

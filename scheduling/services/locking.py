@@ -12,37 +12,46 @@ times.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 
 from django.db import IntegrityError, OperationalError, transaction
 
 from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service
+from patients.models import Patient
 
 from .. import availability as av
-from ..models import (
-    Appointment,
-)
+from ..models import Appointment
 from ..queries import availability_inputs, nearest_free
-from .errors import _PROBLEM_MESSAGES, _TAKEN, NotAllowed, SlotTaken, SlotUnavailable
+from .errors import TAKEN_PROBLEMS, NotAllowed, SlotTaken, SlotUnavailable, problem_message
 
 log = logging.getLogger(__name__)
 
+# Lock order, the same on every path so two bookings never deadlock: the patient, then the
+# practitioners (by id), then the appointment row.
 
-# --- locking and re-checking ---------------------------------------------------------------
+
+def lock_patient(patient: Patient) -> Patient:
+    """Serialise every booking of this patient; returns the row as it is now, under the lock.
+
+    The per-patient rules (one initial consultation at a time, archived records) are read after
+    this, so four confirmations sent at once from four tabs are decided one after the other.
+    """
+    return Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
 
 
-def _lock_practitioners(*ids: int) -> None:
+def lock_practitioners(*ids: int) -> None:
     """Serialise every booking of these practitioners (id order, so two locks never deadlock)."""
     for pid in sorted(set(ids)):
         list(PractitionerProfile.objects.select_for_update(no_key=True).filter(pk=pid).values_list("pk", flat=True))
 
 
-def _local_day(start: dt.datetime, location: Location) -> dt.date:
+def local_day(start: dt.datetime, location: Location) -> dt.date:
     return start.astimezone(location.tz).date()
 
 
-def _alternatives(
+def nearest_starts(
     *,
     service: Service,
     location: Location,
@@ -67,10 +76,20 @@ def _alternatives(
     return [s for s, _ in pairs]
 
 
-def _unavailable(
-    problem: str, *, policy: ClinicPolicy, service, location, start, practitioner_ids, now, override_notice, exclude
+def unavailable(
+    problem: str,
+    *,
+    policy: ClinicPolicy,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner_ids: Sequence[int] | None,
+    now: dt.datetime,
+    override_notice: bool,
+    exclude: int | None,
+    online: bool,
 ) -> SlotUnavailable:
-    alts = _alternatives(
+    alts = nearest_starts(
         service=service,
         location=location,
         start=start,
@@ -79,12 +98,12 @@ def _unavailable(
         override_notice=override_notice,
         exclude_appointment_id=exclude,
     )
-    message = _PROBLEM_MESSAGES.get(problem, "That time cannot be booked.").format(days=policy.max_advance_days)
-    cls = SlotTaken if problem in _TAKEN else SlotUnavailable
+    message = problem_message(problem, max_advance_days=policy.max_advance_days, desk=not online)
+    cls = SlotTaken if problem in TAKEN_PROBLEMS else SlotUnavailable
     return cls(message, alternatives=alts, tz=location.timezone)
 
 
-def _secure_slot(
+def secure_slot(
     *,
     appointment: Appointment,
     service: Service,
@@ -94,6 +113,7 @@ def _secure_slot(
     room: Room | None,
     now: dt.datetime,
     override_notice: bool,
+    online: bool = False,
     prefer_room_id: int | None = None,
 ) -> Appointment:
     """Re-check `start` for `appointment` (new or moved) and save it into a free room.
@@ -101,7 +121,7 @@ def _secure_slot(
     The caller holds the practitioner lock. Raises SlotUnavailable/SlotTaken.
     """
     exclude = appointment.pk
-    day = _local_day(start, location)
+    day = local_day(start, location)
     inputs = availability_inputs(
         service=service,
         location=location,
@@ -113,7 +133,8 @@ def _secure_slot(
         exclude_appointment_id=exclude,
     )
     schedule = inputs.by_id().get(practitioner.pk)
-    common = dict(
+    fail = functools.partial(
+        unavailable,
         policy=inputs.policy,
         service=service,
         location=location,
@@ -122,12 +143,13 @@ def _secure_slot(
         now=now,
         override_notice=override_notice,
         exclude=exclude,
+        online=online,
     )
     if schedule is None:
-        raise _unavailable(av.Problem.OUTSIDE_HOURS, **common)
+        raise fail(av.Problem.OUTSIDE_HOURS)
     problem, free = av.check_start(schedule, rules=inputs.rules, rooms=inputs.rooms, start=start)
     if problem:
-        raise _unavailable(problem, **common)
+        raise fail(problem)
     if room is not None:
         if room.location_id != location.pk or not room.active:
             raise NotAllowed(f"{room.name} is not a room at {location.name}.")
@@ -149,7 +171,7 @@ def _secure_slot(
         if _save_into_room(appointment):
             return appointment
         log.info("room %s taken concurrently at %s; trying the next room", rid, start)
-    raise _unavailable(av.Problem.NO_ROOM, **common)
+    raise fail(av.Problem.NO_ROOM)
 
 
 def _is_deadlock(exc: OperationalError) -> bool:
@@ -180,7 +202,7 @@ def _save_into_room(appointment: Appointment, attempts: int = 3) -> bool:
     return False
 
 
-def _locked(appointment: Appointment) -> Appointment:
+def locked_appointment(appointment: Appointment) -> Appointment:
     return (
         Appointment.objects.select_for_update(of=("self",))
         .select_related("service", "location", "practitioner", "patient", "room")

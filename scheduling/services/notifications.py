@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # --- emails --------------------------------------------------------------------------------
 
 
-def _notify(
+def notify_patient(
     *,
     kind: str,
     patient: Patient,

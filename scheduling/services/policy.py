@@ -1,20 +1,28 @@
-"""Who may book what online: the self-booking policy and the per-patient rules."""
+"""Who may book what: the per-patient booking rules, in one function for every path.
+
+`booking_refusal` is the rule. Pages ask it through `patient_self_book_decisions` (to grey out a
+service with the reason); every service that creates or moves an appointment asks it again
+through `patient_booking_check`, under a lock on the patient row, inside its transaction:
+self-booking, the desk, a series, a waitlist claim and a reschedule.
+
+Online (the patient books): the service must be bookable online; a safety hold stops booking; a
+new patient (no visit attended yet) may book only an initial consultation. Everyone, the desk
+included: an archived record gets no booking, and a new patient holds one initial consultation
+at a time (the desk moves the one they have instead of booking a second).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clinic.models import Service, ServiceKind
+from clinic.models import Location, PractitionerProfile, Service, ServiceKind
 from patients.models import Patient
 from patients.services import patient_treatment_booking_hold
 
-from ..models import (
-    AppointmentStatus,
-)
+from ..queries import initial_consultation_booked, patient_is_new, practitioner_offers, practitioner_works_at
 from .errors import NotAllowed
-
-# --- self-booking policy -------------------------------------------------------------------
+from .locking import lock_patient
 
 
 @dataclass(frozen=True)
@@ -26,63 +34,107 @@ class SelfBookDecision:
         return self.allowed
 
 
-def patient_is_new(patient: Patient) -> bool:
-    """New until they have attended a visit (a completed or checked-in appointment)."""
-    return not patient.appointments.filter(
-        status__in=(AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)
-    ).exists()
+@dataclass(frozen=True)
+class PatientFacts:
+    """What the rules need to know about the patient, read once for any number of services."""
+
+    name: str
+    archived: bool
+    hold: str
+    is_new: bool
+    initial_booked: bool
+
+
+def patient_facts(patient: Patient, *, online: bool, exclude_appointment_id: int | None = None) -> PatientFacts:
+    is_new = patient_is_new(patient)
+    return PatientFacts(
+        name=patient.full_name,
+        archived=patient.archived,
+        # The safety hold stops online booking only: the desk books after talking to the patient.
+        hold=(patient_treatment_booking_hold(patient) or "") if online else "",
+        is_new=is_new,
+        initial_booked=is_new and initial_consultation_booked(patient, exclude_appointment_id=exclude_appointment_id),
+    )
+
+
+def booking_refusal(
+    facts: PatientFacts, service: Service, *, online: bool, moving: bool = False, count: int = 1
+) -> str:
+    """Why this patient may not book `count` sessions of `service` (or move one), or "" if they may.
+
+    `moving`: the patient already holds the service and keeps it; only the rules about the
+    patient's record and their initial consultations apply.
+    """
+    if facts.archived:
+        if online:
+            return "Your record is closed; please call the clinic."
+        return f"{facts.name}'s record is archived. Restore it before booking."
+    if online and not moving:
+        if not service.active or not service.bookable_online:
+            return f"{service.name} cannot be booked online. Please call the clinic to book it."
+        if facts.hold:
+            return facts.hold
+        if facts.is_new and service.kind != ServiceKind.INITIAL:
+            return "New patients start with an initial consultation. Please book that first."
+    if facts.is_new and service.kind == ServiceKind.INITIAL:
+        if facts.initial_booked and online:
+            return (
+                "You already have an initial consultation booked. "
+                "You can move it from My appointments; further sessions are booked after it."
+            )
+        if facts.initial_booked:
+            return (
+                f"{facts.name} already has an initial consultation booked. "
+                "Move that one instead; further sessions are booked after it."
+            )
+        if count > 1:
+            return "A new patient books one initial consultation at a time; book further sessions after it."
+    return ""
 
 
 def patient_self_book_decisions(patient: Patient, services: Sequence[Service]) -> dict[int, SelfBookDecision]:
-    """`patient_may_self_book` for several services at once (service pk → decision).
+    """May the patient book each of `services` online (service pk → decision)?
 
-    The patient-level facts (archived, intake hold, new or not, an initial consultation already
-    booked) are read once, so the booking page costs the same whatever the number of services.
+    The patient-level facts are read once, so the booking page costs the same whatever the number
+    of services. The booking service asks again under the patient lock when they confirm.
     """
-    if patient.archived:
-        closed = SelfBookDecision(False, "Your record is closed; please call the clinic.")
-        return {s.pk: closed for s in services}
-    hold = patient_treatment_booking_hold(patient)
-    is_new = patient_is_new(patient)
-    initial_booked = (
-        is_new
-        and patient.appointments.filter(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED).exists()
-    )
+    facts = patient_facts(patient, online=True)
     out: dict[int, SelfBookDecision] = {}
     for service in services:
-        if not service.active or not service.bookable_online:
-            out[service.pk] = SelfBookDecision(
-                False, f"{service.name} cannot be booked online. Please call the clinic to book it."
-            )
-        elif hold:
-            out[service.pk] = SelfBookDecision(False, hold)
-        elif is_new and service.kind != ServiceKind.INITIAL:
-            out[service.pk] = SelfBookDecision(
-                False, "New patients start with an initial consultation. Please book that first."
-            )
-        elif initial_booked:
-            out[service.pk] = SelfBookDecision(
-                False,
-                "You already have an initial consultation booked. "
-                "You can move it from My appointments; further sessions are booked after it.",
-            )
-        else:
-            out[service.pk] = SelfBookDecision(True)
+        reason = booking_refusal(facts, service, online=True)
+        out[service.pk] = SelfBookDecision(not reason, reason)
     return out
 
 
 def patient_may_self_book(patient: Patient, service: Service) -> SelfBookDecision:
-    """May this patient book `service` online? The one place that decides it.
-
-    - the service must be active and bookable online;
-    - the intake's safety screening may put online booking on hold (patients.services);
-    - a new patient (no visit attended yet) may only book an initial consultation, one at a time.
-    """
+    """May this patient book `service` online? (For pages; the services re-check under the lock.)"""
     return patient_self_book_decisions(patient, [service])[service.pk]
 
 
-def _refuse_archived(patient: Patient) -> None:
-    # The desk's booking steps refuse an archived record, but a confirm page opened before the
-    # record was archived (or reached with the back button) still posts here.
-    if patient.archived:
-        raise NotAllowed(f"{patient.full_name}'s record is archived. Restore it before booking.")
+def patient_booking_check(
+    *, patient: Patient, service: Service, online: bool, moving_appointment_id: int | None = None, count: int = 1
+) -> Patient:
+    """Lock the patient row, then apply `booking_refusal` to what is committed now.
+
+    Call it first inside the booking transaction (lock order: patient, practitioners, appointment).
+    Raises NotAllowed with the reason; returns the freshly locked patient.
+    """
+    locked = lock_patient(patient)
+    facts = patient_facts(locked, online=online, exclude_appointment_id=moving_appointment_id)
+    reason = booking_refusal(facts, service, online=online, moving=moving_appointment_id is not None, count=count)
+    if reason:
+        raise NotAllowed(reason, field="service")
+    return locked
+
+
+def practitioner_mismatch(
+    practitioner: PractitionerProfile | None, *, service: Service | None, location: Location | None
+) -> str:
+    """Why this practitioner cannot be chosen for this service here, or "" (booking steps)."""
+    if practitioner is None:
+        return ""
+    if service is not None and not practitioner_offers(practitioner, service):
+        return f"{practitioner} does not offer {service.name}."
+    if location is not None and not practitioner_works_at(practitioner, location):
+        return f"{practitioner} does not work at {location.name}."
+    return ""

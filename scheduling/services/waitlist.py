@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.models import Location, PractitionerProfile, Service
+from clinic.audit import audit
+from clinic.models import ClinicPolicy, Location, PractitionerProfile, Service, User
 from patients.models import Patient
-from patients.services import patient_treatment_booking_hold
 
 from ..models import (
     Appointment,
@@ -22,11 +22,47 @@ from ..models import (
 )
 from ..queries import availability_inputs
 from .booking import appointment_book
-from .errors import NotAllowed, SlotTaken, SlotUnavailable
-from .locking import _local_day
-from .notifications import _notify
+from .errors import FieldErrors, NotAllowed, SlotTaken, SlotUnavailable
+from .locking import local_day
+from .notifications import notify_patient
+from .policy import patient_may_self_book, practitioner_mismatch
 
-# --- waitlist ------------------------------------------------------------------------------
+MAX_WAITLIST_DAYS = 120
+
+
+def waitlist_join_problems(
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location,
+    earliest: dt.date,
+    latest: dt.date,
+    practitioner: PractitionerProfile | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, str]:
+    """What is wrong with this waitlist request, by form field ({} when nothing is).
+
+    Days are the location's local dates: from today to the booking horizon, at most
+    MAX_WAITLIST_DAYS long. The patient must be allowed to book the service online, since an
+    offer is claimed online.
+    """
+    today = (now or timezone.now()).astimezone(location.tz).date()
+    horizon = today + dt.timedelta(days=ClinicPolicy.get().max_advance_days)
+    problems: dict[str, str] = {}
+    decision = patient_may_self_book(patient, service)
+    if not decision:
+        problems["service"] = decision.reason
+    if earliest < today:
+        problems["earliest"] = "Choose a day from today onwards."
+    elif earliest > horizon:
+        problems["earliest"] = f"We take bookings up to {horizon:%-d %B %Y}; choose a day before then."
+    if latest < earliest:
+        problems["latest"] = "The last day must be on or after the first day."
+    elif (latest - earliest).days > MAX_WAITLIST_DAYS:
+        problems["latest"] = f"Choose a range of at most {MAX_WAITLIST_DAYS} days."
+    if mismatch := practitioner_mismatch(practitioner, service=service, location=location):
+        problems["practitioner"] = mismatch
+    return problems
 
 
 @transaction.atomic
@@ -38,11 +74,22 @@ def waitlist_join(
     earliest: dt.date,
     latest: dt.date,
     practitioner: PractitionerProfile | None = None,
-    created_by=None,
+    created_by: User | None = None,
     note: str = "",
+    now: dt.datetime | None = None,
 ) -> WaitlistEntry:
-    if latest < earliest:
-        raise NotAllowed("The last day must be on or after the first day.")
+    """Put the patient on the waitlist, or raise FieldErrors (every problem, by form field)."""
+    problems = waitlist_join_problems(
+        patient=patient,
+        service=service,
+        location=location,
+        earliest=earliest,
+        latest=latest,
+        practitioner=practitioner,
+        now=now,
+    )
+    if problems:
+        raise FieldErrors(problems)
     entry = WaitlistEntry(
         patient=patient,
         service=service,
@@ -55,6 +102,14 @@ def waitlist_join(
     )
     entry.full_clean()
     entry.save()
+    audit(
+        request=None,
+        action="waitlist.join",
+        obj=entry,
+        patient_id=patient.pk,
+        actor=created_by,
+        detail=f"{service.name} at {location.name}, {earliest.isoformat()} to {latest.isoformat()}",
+    )
     return entry
 
 
@@ -65,8 +120,9 @@ def waitlist_withdraw(*, entry: WaitlistEntry) -> WaitlistEntry:
     return entry
 
 
-def _offer_freed_on_commit(*, practitioner_id: int, location_id: int, start: dt.datetime, end: dt.datetime) -> None:
-    from ..tasks import offer_freed_time
+def offer_freed_on_commit(*, practitioner_id: int, location_id: int, start: dt.datetime, end: dt.datetime) -> None:
+    """Queue the waitlist offer for after commit (a rolled-back change frees nothing)."""
+    from ..tasks import offer_freed_time  # tasks imports the services
 
     offer_freed_time.delay_on_commit(practitioner_id, location_id, start.isoformat(), end.isoformat())
 
@@ -87,7 +143,7 @@ def waitlist_offer_freed_time(
     """
     now = now or timezone.now()
     location = Location.objects.get(pk=location_id)
-    day = _local_day(start, location)
+    day = local_day(start, location)
     entries = (
         WaitlistEntry.objects.filter(
             status=WaitlistStatus.WAITING,
@@ -102,9 +158,13 @@ def waitlist_offer_freed_time(
     )
     offers: list[WaitlistOffer] = []
     cache: dict[int, dt.datetime | None] = {}
+    offered_patients: set[int] = set()
     for entry in entries:
         if len(offers) >= MAX_OFFERS_PER_FREED_TIME:
             break
+        if entry.patient_id in offered_patients:
+            # A patient waiting twice (say for "any practitioner" and for this one) gets one offer.
+            continue
         if entry.service_id not in cache:
             inputs = availability_inputs(
                 service=entry.service,
@@ -119,16 +179,21 @@ def waitlist_offer_freed_time(
         offer_start = cache[entry.service_id]
         if offer_start is None:
             continue
+        offered_patients.add(entry.patient_id)
+        if WaitlistOffer.objects.filter(
+            entry__patient_id=entry.patient_id, practitioner_id=practitioner_id, start=offer_start
+        ).exists():
+            continue
         offer, created = WaitlistOffer.objects.get_or_create(
             entry=entry, practitioner_id=practitioner_id, start=offer_start, defaults={"offered_at": now}
         )
         if created:
-            _notify(kind=NotificationKind.WAITLIST_OFFER, patient=entry.patient, waitlist_offer=offer)
+            notify_patient(kind=NotificationKind.WAITLIST_OFFER, patient=entry.patient, waitlist_offer=offer)
             offers.append(offer)
     return offers
 
 
-def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None = None) -> Appointment:
+def waitlist_claim(*, offer: WaitlistOffer, user: User | None = None, now: dt.datetime | None = None) -> Appointment:
     """Book an offered time through appointment_book (lock + re-check): first come, first served.
 
     When someone else was first, the offer is marked taken (the entry stays on the waitlist)
@@ -145,10 +210,9 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
             entry = offer.entry
             if offer.status != WaitlistOfferStatus.OPEN or entry.status != WaitlistStatus.WAITING:
                 raise NotAllowed("This offer has already been used.")
-            # The safety screening may have put the patient on hold after they joined the list.
-            hold = patient_treatment_booking_hold(entry.patient)
-            if hold:
-                raise NotAllowed(hold)
+            # The online rules apply as on any self-booking, re-read under the patient lock: the
+            # safety screening may have put the patient on hold since they joined, or a new
+            # patient may have booked an initial consultation meanwhile.
             appt = appointment_book(
                 patient=entry.patient,
                 service=entry.service,
@@ -156,6 +220,7 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
                 location=entry.location,
                 start=offer.start,
                 booked_by=user,
+                online=True,
                 now=now,
             )
             offer.status = WaitlistOfferStatus.CLAIMED
@@ -163,6 +228,14 @@ def waitlist_claim(*, offer: WaitlistOffer, user=None, now: dt.datetime | None =
             offer.save(update_fields=["status", "appointment"])
             entry.status = WaitlistStatus.BOOKED
             entry.save(update_fields=["status"])
+            audit(
+                request=None,
+                action="waitlist.claim",
+                obj=appt,
+                patient_id=appt.patient_id,
+                actor=user,
+                detail=f"waitlist offer {offer.pk}",
+            )
             return appt
     except SlotUnavailable as exc:
         WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOfferStatus.OPEN).update(

@@ -1,10 +1,17 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
+import time_machine
 
 from clinic.models import ServiceKind
 from tests import factories as f
+from tests.scheduling.helpers import NOW
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every scheduling test starts at helpers.NOW (the clock ticks on from there), so dates such
+    as helpers.local(clinic, 2, 10) never depend on the day the suite runs."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -21,10 +28,3 @@ def initial_service(clinic):
     )
     clinic.practitioner.services.add(svc)
     return svc
-
-
-def local(clinic, days: int, hour: int, minute: int = 0) -> dt.datetime:
-    """An aware datetime `days` from today at hour:minute, clinic-local."""
-    tz = clinic.location.tz
-    day = timezone.now().astimezone(tz).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)

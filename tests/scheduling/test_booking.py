@@ -13,18 +13,7 @@ from patients.services import patient_treatment_booking_hold
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories as f
-from tests.scheduling.conftest import local
-
-
-def book(clinic, start, patient=None, **kw):
-    return services.appointment_book(
-        patient=patient or f.PatientFactory(),
-        service=kw.pop("service", clinic.service),
-        practitioner=kw.pop("practitioner", clinic.practitioner),
-        location=clinic.location,
-        start=start,
-        **kw,
-    )
+from tests.scheduling.helpers import book, local
 
 
 def test_a_booking_holds_the_room_for_the_service_and_its_buffer(clinic, front_desk_user):
@@ -51,7 +40,8 @@ def test_the_buffer_blocks_the_next_start(clinic):
     book(clinic, local(clinic, 2, 10))
     with pytest.raises(services.SlotTaken):
         book(clinic, local(clinic, 2, 10, 45))  # inside the cleaning buffer
-    assert book(clinic, local(clinic, 2, 11))
+    assert book(clinic, local(clinic, 2, 11)).start == local(clinic, 2, 11)
+    assert Appointment.objects.count() == 2
 
 
 def test_capacity_two_fills_both_rooms_then_is_full(db):
@@ -106,7 +96,7 @@ def test_minimum_notice_applies_to_patients_and_the_front_desk_may_override_it(c
     with time_machine.travel(start - dt.timedelta(hours=3), tick=False):
         with pytest.raises(services.SlotUnavailable) as caught:
             book(clinic, start)
-        assert "too soon" in caught.value.message
+        assert "minimum booking notice" in caught.value.message  # the desk is told it can override
         assert caught.value.alternatives and all(a >= start + dt.timedelta(hours=9) for a in caught.value.alternatives)
         assert book(clinic, start, override_notice=True).start == start
 
@@ -129,14 +119,16 @@ def test_time_off_is_refused(clinic):
     f.TimeOffFactory(practitioner=clinic.practitioner, start=local(clinic, 2, 8), end=local(clinic, 2, 13))
     with pytest.raises(services.SlotTaken):
         book(clinic, local(clinic, 2, 10))
-    assert book(clinic, local(clinic, 2, 13))
+    after = book(clinic, local(clinic, 2, 13))
+    assert after.start == local(clinic, 2, 13) and after.status == AppointmentStatus.BOOKED
 
 
 def test_no_booking_on_or_after_licence_expiry(clinic):
     expiry = local(clinic, 3, 0).date()
     clinic.practitioner.licence_expiry = expiry
     clinic.practitioner.save()
-    assert book(clinic, local(clinic, 2, 10))
+    before = book(clinic, local(clinic, 2, 10))
+    assert before.start == local(clinic, 2, 10)
     with pytest.raises(services.SlotUnavailable) as caught:
         book(clinic, local(clinic, 3, 10))
     assert "cannot be booked on that date" in caught.value.message
@@ -254,5 +246,7 @@ def test_an_intake_hold_refuses_online_booking(clinic, initial_service, patient)
         services.appointment_self_book(
             patient=patient, service=initial_service, location=clinic.location, start=local(clinic, 2, 10)
         )
+    assert not patient.appointments.exists()
     # the front desk can still book by phone
-    assert book(clinic, local(clinic, 2, 10), patient=patient, service=initial_service)
+    by_phone = book(clinic, local(clinic, 2, 10), patient=patient, service=initial_service)
+    assert by_phone.patient == patient and by_phone.service == initial_service

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 import time_machine
 
-from scheduling import services
+from scheduling import queries, services
 from scheduling.models import AppointmentChange, AppointmentStatus
 from tests import factories as f
-from tests.scheduling.conftest import local
+from tests.scheduling.helpers import local
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_cancelling_outside_the_window_is_not_late(appt, patient):
 
 def test_cancelling_inside_the_window_is_allowed_and_flagged_late(appt, patient):
     with time_machine.travel(appt.start - dt.timedelta(hours=5), tick=False):
-        assert services.cancellation_is_late(appt)
+        assert queries.cancellation_is_late(appt)
         done = services.appointment_cancel(appointment=appt, cancelled_by=patient.user)
     assert done.status == AppointmentStatus.CANCELLED
     assert done.late_cancel is True
@@ -81,7 +81,8 @@ def test_reschedule_moves_keeps_the_uid_bumps_the_sequence_and_keeps_history(cli
 
 
 def test_reschedule_by_a_quarter_hour_does_not_collide_with_itself(clinic, appt):
-    assert services.appointment_reschedule(appointment=appt, start=appt.start + dt.timedelta(minutes=15))
+    moved = services.appointment_reschedule(appointment=appt, start=appt.start + dt.timedelta(minutes=15))
+    assert moved.start == local(clinic, 3, 10, 15) and moved.room_id == appt.room_id
 
 
 def test_reschedule_onto_a_taken_time_keeps_the_original(clinic, appt):

@@ -10,23 +10,12 @@ from django.db import transaction
 from scheduling import services, tasks
 from scheduling.models import Notification, NotificationKind, NotificationStatus
 from tests import factories as f
-from tests.scheduling.conftest import local
-
-
-def book(clinic, patient, start, **kw):
-    return services.appointment_book(
-        patient=patient,
-        service=clinic.service,
-        practitioner=clinic.practitioner,
-        location=clinic.location,
-        start=start,
-        **kw,
-    )
+from tests.scheduling.helpers import book, local
 
 
 def test_one_email_after_commit_with_local_time_and_ics(clinic, patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        appt = book(clinic, patient, local(clinic, 3, 10))
+        appt = book(clinic, local(clinic, 3, 10), patient)
         assert mail.outbox == []  # nothing leaves before the commit
     assert len(callbacks) == 1
     callbacks[0]()
@@ -47,7 +36,7 @@ def test_no_email_when_the_transaction_rolls_back(clinic, patient, django_captur
         pass
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic():
-        book(clinic, patient, local(clinic, 3, 10))
+        book(clinic, local(clinic, 3, 10), patient)
         raise Boom
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -55,14 +44,14 @@ def test_no_email_when_the_transaction_rolls_back(clinic, patient, django_captur
 
 def test_a_task_delivered_twice_sends_once(clinic, patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        book(clinic, patient, local(clinic, 3, 10))
+        book(clinic, local(clinic, 3, 10), patient)
     n = Notification.objects.get()
     assert tasks.send_notification.apply(args=[n.pk]).get() is False  # redelivery: nothing to claim
     assert len(mail.outbox) == 1
 
 
 def test_a_failed_send_is_retried_and_recorded(clinic, patient, settings, monkeypatch):
-    appt = book(clinic, patient, local(clinic, 3, 10), notify=False)
+    appt = book(clinic, local(clinic, 3, 10), patient, notify=False)
     n = Notification.objects.create(
         kind=NotificationKind.BOOKING_CONFIRMED, recipient=patient.email, patient=patient, appointment=appt
     )
@@ -83,7 +72,7 @@ def test_a_failed_send_is_retried_and_recorded(clinic, patient, settings, monkey
 
 
 def test_reschedule_and_cancel_emails(clinic, patient, django_capture_on_commit_callbacks):
-    appt = book(clinic, patient, local(clinic, 3, 10), notify=False)
+    appt = book(clinic, local(clinic, 3, 10), patient, notify=False)
     with django_capture_on_commit_callbacks(execute=True):
         services.appointment_reschedule(appointment=appt, start=local(clinic, 4, 15))
     moved = mail.outbox[-1]
@@ -119,6 +108,6 @@ def test_no_email_for_a_patient_without_address_or_consent(clinic, django_captur
     no_email = f.PatientFactory(email="")
     declined = f.PatientFactory(consent_email=False)
     with django_capture_on_commit_callbacks(execute=True):
-        book(clinic, no_email, local(clinic, 3, 10))
-        book(clinic, declined, local(clinic, 3, 12))
+        book(clinic, local(clinic, 3, 10), no_email)
+        book(clinic, local(clinic, 3, 12), declined)
     assert mail.outbox == []

@@ -258,7 +258,7 @@ def test_a_started_appointment_cannot_be_rescheduled(front_desk_client, clinic, 
     response = front_desk_client.get(url("desk_reschedule", appt))
 
     assert response.status_code == 409
-    assert "have not started can be moved" in html_of(response)
+    assert "already started; it can no longer be moved" in html_of(response)
 
 
 # --- the appointment page ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from scheduling import ics, services
 from tests import factories as f
-from tests.scheduling.conftest import local
+from tests.scheduling.helpers import local
 
 
 def parse(raw: bytes) -> tuple[icalendar.Calendar, icalendar.Event]:

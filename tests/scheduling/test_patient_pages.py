@@ -14,7 +14,7 @@ from django.urls import reverse
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories as f
-from tests.scheduling.conftest import local
+from tests.scheduling.helpers import local
 
 
 def test_new_patient_walks_the_steps_without_javascript(clinic, initial_service, patient, patient_client):
@@ -281,7 +281,7 @@ def test_the_move_page_of_a_cancelled_appointment_does_not_claim_it_is_still_boo
     response = patient_client.get(reverse("scheduling:appointment_reschedule", args=[appt.pk]))
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Only upcoming booked appointments can be moved." in html
+    assert "Only booked appointments can be moved; this one is cancelled." in html
     assert "stays booked" not in html
 
 

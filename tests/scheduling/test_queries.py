@@ -6,7 +6,7 @@ import datetime as dt
 
 from scheduling import queries
 from tests import factories as f
-from tests.scheduling.conftest import local
+from tests.scheduling.helpers import local
 
 
 def _fill(clinic, days):

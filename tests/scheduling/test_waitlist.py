@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from scheduling import services
 from scheduling.models import (
+    AppointmentStatus,
     Notification,
     NotificationKind,
     WaitlistEntry,
@@ -19,7 +20,7 @@ from scheduling.models import (
     WaitlistStatus,
 )
 from tests import factories as f
-from tests.scheduling.conftest import local
+from tests.scheduling.helpers import local, returning
 
 
 @pytest.fixture
@@ -42,6 +43,8 @@ def full_day(clinic):
 
 
 def join(clinic, patient, **kw):
+    """A returning patient (new ones may only book an initial consultation) joins for day 3."""
+    returning(clinic, patient)
     day = local(clinic, 3, 0).date()
     return services.waitlist_join(
         patient=patient,
@@ -126,23 +129,26 @@ def test_claim_page(
     assert "Book this time" in page.content.decode()
     response = patient_client.post(url)
     assert response.status_code == 302
-    assert patient.appointments.get().start == local(clinic, 3, 11)
+    assert patient.appointments.get(status=AppointmentStatus.BOOKED).start == local(clinic, 3, 11)
 
 
-def test_join_form_keeps_input_on_error(clinic, patient_client):
+def test_join_form_keeps_input_on_error(clinic, patient, patient_client):
+    returning(clinic, patient)
+    earliest, latest = local(clinic, 10, 0).date(), local(clinic, 1, 0).date()
     response = patient_client.post(
         reverse("scheduling:waitlist_join"),
         {
             "service": clinic.service.pk,
             "location": clinic.location.pk,
-            "earliest": "2099-01-10",
-            "latest": "2099-01-01",
+            "earliest": earliest.isoformat(),
+            "latest": latest.isoformat(),
         },
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "The last day must be on or after the first day." in html
-    assert 'value="2099-01-10"' in html
+    assert f'value="{earliest.isoformat()}"' in html
+    assert not WaitlistEntry.objects.exists()
 
 
 def test_an_offer_for_a_time_that_has_passed_says_so(clinic, full_day, patient, django_capture_on_commit_callbacks):
@@ -169,7 +175,7 @@ def test_a_patient_put_on_hold_after_joining_cannot_claim_an_offer(
 
     with pytest.raises(services.NotAllowed):
         services.waitlist_claim(offer=offer)
-    assert not patient.appointments.exists()
+    assert not patient.appointments.filter(status=AppointmentStatus.BOOKED).exists()
     offer.refresh_from_db()
     assert offer.status == WaitlistOfferStatus.OPEN
 

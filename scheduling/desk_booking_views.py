@@ -1,0 +1,269 @@
+"""The front desk books for a caller: find (or create) the caller, choose the service, location,
+practitioner or first available, a day and a time, then confirm with a room and notes.
+
+Thin views: forms validate, scheduling.services decides; a taken time shows the nearest free
+times as links back to the confirm page, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from clinic import access
+from clinic.audit import audit
+from clinic.models import ClinicPolicy
+from patients import queries as patient_queries
+from patients import services as patient_services
+from patients.models import Patient
+
+from . import desk_queries, queries, services
+from .desk_forms import CallerForm, DeskBookingForm, DeskConfirmForm, PatientSearchForm
+from .desk_schedule_views import STAFF
+from .emails import local_when
+from .picker import slot_picker
+
+
+def _book_url(**params) -> str:
+    return f"{reverse('scheduling:desk_book')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+
+
+def _confirm_url(*, patient, service, location, practitioner_id: int, start: dt.datetime, override: bool, any_: bool):
+    query = {
+        "patient": patient.pk,
+        "service": service.pk,
+        "location": location.pk,
+        "practitioner": practitioner_id,
+        "start": start.isoformat(),
+    }
+    if override:
+        query["override"] = "on"
+    if any_:
+        query["any"] = "on"
+    return f"{reverse('scheduling:desk_book_confirm')}?{urlencode(query)}"
+
+
+def _caller(request, source) -> Patient | None:
+    try:
+        pk = int(source.get("patient", ""))
+    except ValueError:
+        return None
+    return Patient.objects.filter(pk=pk).first()
+
+
+@access.role_required(STAFF)
+def book(request: HttpRequest) -> HttpResponse:
+    """Find the caller (or create them), then service → location → practitioner → day → time."""
+    patient = _caller(request, request.GET)
+    if patient is None:
+        search = PatientSearchForm(request.GET)
+        search.is_valid()
+        q = search.cleaned_data.get("q", "")
+        results = patient_queries.with_intake_status(patient_queries.patient_search(q)) if q else []
+        return render(
+            request,
+            "scheduling/desk/book_find.html",
+            {"search": search, "q": q, "results": results, "caller_form": CallerForm(), "carry": _carry(request.GET)},
+        )
+    if patient.archived:
+        messages.error(request, f"{patient.full_name}'s record is archived. Restore it before booking.")
+        return redirect("scheduling:desk_book")
+    patient.intake_status = patient_queries.intake_status(patient)
+    form = DeskBookingForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    service, location = data.get("service"), data.get("location")
+    practitioner = data.get("practitioner") if "practitioner" not in form.errors else None
+    override = bool(data.get("override"))
+    ctx: dict = {"patient": patient, "form": form, "service": service, "override": override}
+    if service:
+        locations = list(queries.locations_for(service=service))
+        if location is None and len(locations) == 1:
+            location = locations[0]
+        ctx["locations"] = locations
+        ctx["is_new"] = queries.patient_is_new(patient)
+    ctx["location"] = location
+    if service and location:
+        ctx["practitioners"] = list(queries.practitioners_for(service=service, location=location))
+        ctx["practitioner"] = practitioner
+        base = {
+            "patient": patient.pk,
+            "service": service.pk,
+            "location": location.pk,
+            "practitioner": practitioner.pk if practitioner else "",
+            **({"override": "on"} if override else {}),
+        }
+        ctx["show_names"] = practitioner is None
+        ctx["picker"] = slot_picker(
+            service=service,
+            location=location,
+            practitioner=practitioner,
+            day=data.get("day"),
+            start_from=data.get("start_from"),
+            page_url=lambda **q: "?" + urlencode({**base, **q}),
+            link_for=lambda start, pid: _confirm_url(
+                patient=patient,
+                service=service,
+                location=location,
+                practitioner_id=practitioner.pk if practitioner else pid,
+                start=start,
+                override=override,
+                any_=practitioner is None,
+            ),
+            override_notice=override,
+            with_names=True,
+        )
+    return render(request, "scheduling/desk/book.html", ctx)
+
+
+def _carry(source) -> dict:
+    """Booking choices made before the caller was found (e.g. from the schedule), kept across steps."""
+    return {k: source.get(k) for k in ("service", "location", "practitioner", "day") if source.get(k)}
+
+
+@access.role_required(STAFF)
+def patient_new(request: HttpRequest) -> HttpResponse:
+    """Create the caller's record on the spot. A likely duplicate is shown, with a link to use it."""
+    form = CallerForm(request.POST or None)
+    ctx: dict = {"caller_form": form, "carry": {}}
+    status = 200
+    if request.method == "POST":
+        ctx["carry"] = _carry(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                patient = patient_services.patient_create(
+                    full_name=data["full_name"],
+                    phone=data["phone"],
+                    date_of_birth=data["date_of_birth"],
+                    email=data["email"],
+                    created_by=request.user,
+                    allow_duplicate=bool(data.get("force")),
+                )
+            except patient_services.DuplicatePatient as exc:
+                ctx["duplicates"] = [
+                    {"patient": p, "reason": reason, "url": _book_url(patient=p.pk, **ctx["carry"])}
+                    for p, reason in exc.candidates
+                ]
+                ctx["forcible"] = exc.forcible
+                status = 409
+            except patient_services.PatientError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = 400
+            else:
+                audit(request=request, action="create", obj=patient, patient_id=patient.pk, detail="caller record")
+                messages.success(request, f"Record created for {patient.full_name}. Now choose the appointment.")
+                return redirect(_book_url(patient=patient.pk, **ctx["carry"]))
+        else:
+            status = 400
+    return render(request, "scheduling/desk/book_find.html", ctx, status=status)
+
+
+@access.role_required(STAFF)
+def book_confirm(request: HttpRequest) -> HttpResponse:
+    """GET: the summary, whether the time is still free, the room and notes. POST: book it."""
+    source = request.POST if request.method == "POST" else request.GET
+    patient = _caller(request, source)
+    form = DeskConfirmForm(source if source else None)
+    ctx: dict = {"form": form, "patient": patient}
+    if patient is None or not form.is_valid():
+        status = 400 if source else 200
+        return render(request, "scheduling/desk/book_confirm.html", ctx, status=status)
+    data = form.cleaned_data
+    service, location, practitioner, start = data["service"], data["location"], data["practitioner"], data["start"]
+    override, any_ = bool(data.get("override")), bool(data.get("any"))
+    patient.intake_status = patient_queries.intake_status(patient)
+    ctx.update(
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        override=override,
+        any=any_,
+        when=local_when(start, location.tz),
+        is_new=queries.patient_is_new(patient),
+        again_url=_book_url(
+            patient=patient.pk,
+            service=service.pk,
+            location=location.pk,
+            practitioner="" if any_ else practitioner.pk,
+            day=start.astimezone(location.tz).date().isoformat(),
+            override="on" if override else "",
+        ),
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            appt = services.appointment_book(
+                patient=patient,
+                service=service,
+                practitioner=practitioner,
+                location=location,
+                start=start,
+                room=data.get("room"),
+                booked_by=request.user,
+                front_desk_notes=data.get("front_desk_notes", ""),
+                override_notice=override,
+            )
+        except services.SlotUnavailable as exc:
+            ctx["error"] = exc.message
+            ctx["alternatives"] = _alternatives(ctx, exc, patient=patient)
+            status = 409
+        except services.BookingError as exc:
+            ctx["error"] = exc.message
+            status = 409
+        else:
+            messages.success(
+                request,
+                f"Booked {patient.full_name}: {service.name} with {appt.practitioner.user.full_name}, "
+                f"{local_when(appt.start, location.tz)}, {appt.room.name}.",
+            )
+            return redirect("scheduling:desk_appointment", pk=appt.pk)
+    else:
+        problem, rooms = desk_queries.slot_check(
+            service=service, location=location, practitioner=practitioner, start=start, override_notice=override
+        )
+        if problem:
+            ctx["error"] = services.problem_message(
+                problem, max_advance_days=ClinicPolicy.get().max_advance_days, desk=True
+            )
+            ctx["alternatives"] = _alternatives(ctx, None, patient=patient)
+        ctx["free_rooms"] = rooms
+    return render(request, "scheduling/desk/book_confirm.html", ctx, status=status)
+
+
+def _alternatives(ctx: dict, exc: services.SlotUnavailable | None, *, patient: Patient) -> list[dict]:
+    """Nearest free times as links back to this page: across all practitioners for "first
+    available", else the chosen practitioner's (the service already computed those)."""
+    service, location, practitioner = ctx["service"], ctx["location"], ctx["practitioner"]
+    if exc is not None and not ctx["any"]:
+        pairs = [(a, practitioner.pk) for a in exc.alternatives]
+    else:
+        pairs = queries.nearest_free(
+            service=service,
+            location=location,
+            start=ctx["start"],
+            practitioner_ids=None if ctx["any"] else [practitioner.pk],
+            override_notice=ctx["override"],
+        )
+    return [
+        {
+            "iso": s.isoformat(),
+            "when": local_when(s, location.tz),
+            "url": _confirm_url(
+                patient=patient,
+                service=service,
+                location=location,
+                practitioner_id=pid,
+                start=s,
+                override=ctx["override"],
+                any_=ctx["any"],
+            ),
+        }
+        for s, pid in pairs
+    ]

@@ -1,0 +1,150 @@
+"""The front desk's schedule and one appointment's page, with its quick actions (check in,
+no-show, notes).
+
+Thin views: forms validate, scheduling.services decides (and writes the audit event), domain
+errors become messages. Every change is a POST followed by a redirect. The front desk sees contact
+details and the intake status badge, never clinical answers or safety flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic import access
+from clinic.models import Location
+
+from . import desk_queries, queries, services
+from .desk_forms import NotesForm, ScheduleForm
+from .emails import local_when
+from .models import Appointment
+from .view_helpers import safe_next_url
+
+STAFF = access.SCHEDULE_STAFF
+
+
+def desk_appointment_or_404(pk: int) -> Appointment:
+    try:
+        return desk_queries.desk_appointment(pk)
+    except Appointment.DoesNotExist:
+        raise Http404("No such appointment.")
+
+
+@access.role_required(STAFF)
+def schedule(request: HttpRequest) -> HttpResponse:
+    """Day or week view of one location, by practitioner or by room, in the location's time."""
+    form = ScheduleForm(request.GET)
+    form.is_valid()  # a bad filter is dropped (shown next to its field); the rest still applies
+    data = form.cleaned_data
+    location = data.get("location") or Location.objects.filter(active=True).order_by("name").first()
+    ctx: dict = {"form": form, "location": location}
+    if location is None:
+        return render(request, "scheduling/desk/schedule.html", ctx)
+    now = timezone.now()
+    today = desk_queries.local_today(location, now)
+    day = data.get("day") or today
+    view = data.get("view") or "day"
+    by = data.get("by") or "practitioner"
+    practitioner = data.get("practitioner")
+    if view == "week":
+        first = desk_queries.week_start(day)
+        last, step = first + dt.timedelta(days=6), dt.timedelta(days=7)
+    else:
+        first = last = day
+        step = dt.timedelta(days=1)
+    grid = desk_queries.schedule(
+        location=location,
+        first=first,
+        last=last,
+        practitioner_id=practitioner.pk if practitioner else None,
+        by="room" if view == "day" and by == "room" else "practitioner",
+        include_cancelled=bool(data.get("cancelled")),
+    )
+    desk_queries.annotate_actions(grid["appointments"], now)
+    base = {"location": location.pk, "view": view, "by": by}
+    if practitioner:
+        base["practitioner"] = practitioner.pk
+    if data.get("cancelled"):
+        base["cancelled"] = "on"
+    ctx.update(
+        grid,
+        view=view,
+        by=by,
+        day=day,
+        today=today,
+        first=first,
+        last=last,
+        practitioner=practitioner,
+        prev_url="?" + urlencode({**base, "day": (day - step).isoformat()}),
+        next_url="?" + urlencode({**base, "day": (day + step).isoformat()}),
+        today_url="?" + urlencode(base),
+        day_url_base="?" + urlencode({**base, "view": "day"}),
+        book_url=reverse("scheduling:desk_book"),
+        here=request.get_full_path(),
+    )
+    return render(request, "scheduling/desk/schedule.html", ctx)
+
+
+@access.role_required(STAFF)
+def appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one appointment for the desk: contact details, status, actions, history."""
+    appt = desk_appointment_or_404(pk)
+    desk_queries.attach_intake_status([appt])
+    desk_queries.annotate_actions([appt], timezone.now())
+    return render(
+        request,
+        "scheduling/desk/appointment.html",
+        {
+            "appointment": appt,
+            "when": local_when(appt.start, appt.location.tz),
+            "history": desk_queries.appointment_history(appt),
+            "notes_form": NotesForm(initial={"front_desk_notes": appt.front_desk_notes}),
+            "late_if_cancelled_now": appt.can_cancel and queries.cancellation_is_late(appt),
+        },
+    )
+
+
+def _quick_action(request: HttpRequest, pk: int, action: Callable[..., Appointment], done: str) -> HttpResponse:
+    appt = desk_appointment_or_404(pk)
+    try:
+        action(appointment=appt, by=request.user)
+    except services.BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done.format(name=appt.patient.full_name))
+    return redirect(safe_next_url(request, reverse("scheduling:desk_appointment", kwargs={"pk": appt.pk})))
+
+
+@require_POST
+@access.role_required(STAFF)
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    return _quick_action(request, pk, services.appointment_check_in, "{name} is checked in.")
+
+
+@require_POST
+@access.role_required(STAFF)
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    return _quick_action(request, pk, services.appointment_mark_no_show, "{name} is marked as a no-show.")
+
+
+@require_POST
+@access.role_required(STAFF)
+def notes(request: HttpRequest, pk: int) -> HttpResponse:
+    appt = desk_appointment_or_404(pk)
+    form = NotesForm(request.POST)
+    if form.is_valid():
+        services.appointment_update_notes(
+            appointment=appt, front_desk_notes=form.cleaned_data["front_desk_notes"], by=request.user
+        )
+        messages.success(request, "Notes saved.")
+    else:
+        messages.error(request, " ".join(form.errors.get("front_desk_notes", ["The notes could not be saved."])))
+    return redirect("scheduling:desk_appointment", pk=appt.pk)
