@@ -219,3 +219,34 @@ def test_reschedules_racing_new_bookings_never_share_a_room():
     # Each moved appointment is still exactly one active row (moved or untouched, never lost).
     for appt in existing:
         assert Appointment.objects.filter(pk=appt.pk, status__in=ACTIVE_STATUSES).count() == 1
+
+
+def test_four_tabs_of_one_new_patient_book_exactly_one_initial_consultation():
+    """Four confirmations sent at once from four tabs, each with a different practitioner (so no
+    practitioner lock orders them): the patient lock does, and only the first is booked."""
+    f.policy(min_notice_hours=0)
+    clinic = f.bookable_setup(rooms=1, kind="initial", duration=60, buffer=0)
+    initial = clinic.service
+    others = [f.bookable_setup(location=clinic.location, service=initial, rooms=1).practitioner for _ in range(3)]
+    practitioners = [clinic.practitioner, *others]
+    patient = f.PatientFactory()
+    starts = [tomorrow_at(clinic.location, 10 + i) for i in range(4)]
+
+    def attempt(i: int) -> str:
+        try:
+            services.appointment_self_book(
+                patient=patient,
+                service=initial,
+                location=clinic.location,
+                start=starts[i],
+                practitioner=practitioners[i],
+            )
+        except services.NotAllowed as exc:
+            assert "already have an initial consultation" in exc.message
+            return "refused"
+        return "booked"
+
+    results = run_together(4, attempt)
+
+    assert sorted(value for _, value in results) == ["booked", "refused", "refused", "refused"], results
+    assert Appointment.objects.filter(patient=patient, service=initial, status__in=ACTIVE_STATUSES).count() == 1

@@ -84,12 +84,19 @@ def test_checking_in_on_another_day_is_refused_with_a_message(front_desk_client,
     assert appt.status == "booked"
 
 
-def test_a_foreign_next_url_is_ignored(front_desk_client, clinic):
+@pytest.mark.parametrize("action", ["desk_check_in", "desk_no_show"])
+@pytest.mark.parametrize(
+    "nxt", ["https://evil.example/", "//evil.example/x", "abc", "javascript:alert(1)", "/x\x00y", "\\\\evil.example"]
+)
+def test_a_foreign_or_malformed_next_url_falls_back_to_the_appointment(front_desk_client, clinic, clock, action, nxt):
     appt = booked(clinic, at(clinic, 10, 9))
+    clock.move_to(at(clinic, 10, 9, 5))  # both actions are allowed now
 
-    response = front_desk_client.post(url("desk_check_in", appt), {"next": "https://evil.example/"})
+    response = front_desk_client.post(url(action, appt), {"next": nxt})
 
+    assert response.status_code == 302
     assert response["Location"] == url("desk_appointment", appt)
+    assert front_desk_client.get(response["Location"]).status_code == 200
 
 
 def test_a_no_show_can_only_be_marked_after_the_start_time(front_desk_client, clinic, clock):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -199,4 +200,76 @@ def test_join_form_refuses_days_beyond_the_booking_horizon_and_a_practitioner_el
     assert "We take bookings up to" in html
     assert f"does not work at {clinic.location.name}" in html
     assert f'value="{far}"' in html
+    assert not WaitlistEntry.objects.exists()
+
+
+# --- the waitlist pages ------------------------------------------------------------------------
+
+
+def test_the_join_form_shows_its_default_dates_to_the_browser(clinic, patient_client):
+    html = patient_client.get(reverse("scheduling:waitlist_join")).content.decode()
+    # <input type="date"> shows nothing unless its value is ISO YYYY-MM-DD
+    today = local(clinic, 0, 0).date()
+    assert f'type="date" name="earliest" value="{today.isoformat()}"' in html
+    assert f'type="date" name="latest" value="{(today + dt.timedelta(days=14)).isoformat()}"' in html
+
+
+def test_from_my_appointments_the_service_is_preselected(clinic, initial_service, patient, patient_client):
+    page = patient_client.get(reverse("scheduling:my_appointments")).content.decode()
+    join_url = re.search(r'href="([^"]*)" data-testid="join-waitlist"', page).group(1).replace("&amp;", "&")
+    assert f"service={initial_service.pk}" in join_url  # a new patient starts with the initial consultation
+
+    services.appointment_self_book(
+        patient=patient, service=initial_service, location=clinic.location, start=local(clinic, 2, 10)
+    )
+    page = patient_client.get(reverse("scheduling:my_appointments")).content.decode()
+    join_url = re.search(r'href="([^"]*)" data-testid="join-waitlist"', page).group(1).replace("&amp;", "&")
+    form = patient_client.get(join_url).content.decode()
+    assert re.search(rf'<option value="{initial_service.pk}"\s+selected>', form)
+    assert re.search(rf'<option value="{clinic.location.pk}"\s+selected>', form)
+
+
+def test_an_offer_on_my_appointments_shows_its_local_time_once(
+    clinic, full_day, patient, patient_client, django_capture_on_commit_callbacks
+):
+    join(clinic, patient)  # any practitioner
+    services.waitlist_join(  # and again for this practitioner: the same freed time matches both
+        patient=patient,
+        service=clinic.service,
+        location=clinic.location,
+        practitioner=clinic.practitioner,
+        earliest=local(clinic, 3, 0).date(),
+        latest=local(clinic, 3, 0).date(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(appointment=full_day[2], notify=False)  # 11:00 frees up
+
+    assert WaitlistOffer.objects.filter(entry__patient=patient).count() == 1
+    assert len([m for m in mail.outbox if m.to == [patient.email]]) == 1
+    html = patient_client.get(reverse("scheduling:my_appointments")).content.decode()
+    offers = re.findall(r'data-testid="offer">(.*?)</li>', html, re.S)
+    day = local(clinic, 3, 11)
+    assert len(offers) == 1
+    assert f"{day:%A} {day.day} {day:%B %Y}, 11:00 GMT" in offers[0]
+
+
+def test_the_waitlist_service_keeps_its_own_date_limits(clinic, patient):
+    returning(clinic, patient)
+    today = local(clinic, 0, 0).date()
+
+    def problems(earliest, latest):
+        with pytest.raises(services.FieldErrors) as caught:
+            services.waitlist_join(
+                patient=patient, service=clinic.service, location=clinic.location, earliest=earliest, latest=latest
+            )
+        return caught.value.errors
+
+    assert problems(today - dt.timedelta(days=1), today) == {"earliest": "Choose a day from today onwards."}
+    assert (
+        "We take bookings up to" in problems(today + dt.timedelta(days=61), today + dt.timedelta(days=62))["earliest"]
+    )
+    assert problems(today, today + dt.timedelta(days=121)) == {"latest": "Choose a range of at most 120 days."}
+    assert problems(today + dt.timedelta(days=2), today) == {
+        "latest": "The last day must be on or after the first day."
+    }
     assert not WaitlistEntry.objects.exists()
