@@ -6,6 +6,8 @@ attachment carries the same time with the location's TZID.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -60,8 +62,6 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
         else:
             attachments.append(("appointment.ics", ics.appointment_ics(appt)))
         if old := n.payload.get("old_start"):
-            import datetime as dt
-
             ctx["old_when"] = local_when(dt.datetime.fromisoformat(old), appt.location.tz)
     offer = n.waitlist_offer
     if offer is not None:

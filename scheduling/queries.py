@@ -191,19 +191,19 @@ def availability_inputs(
         with connections[rows.db].cursor() as cursor:  # q4
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
-        for pid, rid, start, busy_until in fetched:
+        for pid, rid, busy_from, busy_until in fetched:
             if rid in rooms:
-                rooms[rid].append((start, busy_until))
+                rooms[rid].append((busy_from, busy_until))
             if pid in own:
-                own[pid].append((start, busy_until))
-        for pid, start, end in (
+                own[pid].append((busy_from, busy_until))
+        for pid, off_start, off_end in (
             TimeOff.objects.filter(  # q5
                 practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
             )
             .order_by()
             .values_list("practitioner_id", "start", "end")
         ):
-            off[pid].append((start, end))
+            off[pid].append((off_start, off_end))
 
     practitioners = [
         av.PractitionerSchedule(

@@ -53,7 +53,6 @@ from .waitlist import (
     MAX_OFFERS_PER_FREED_TIME,
     waitlist_claim,
     waitlist_join,
-    waitlist_join_problems,
     waitlist_offer_freed_time,
     waitlist_withdraw,
 )
@@ -80,7 +79,6 @@ __all__ = [
     "appointment_complete",
     "appointment_update_notes",
     "waitlist_join",
-    "waitlist_join_problems",
     "waitlist_withdraw",
     "waitlist_offer_freed_time",
     "waitlist_claim",

@@ -8,8 +8,6 @@ from django.db import transaction
 
 from clinic.models import PractitionerProfile
 
-# --- calendar feed -------------------------------------------------------------------------
-
 
 @transaction.atomic
 def practitioner_calendar_token_rotate(*, practitioner: PractitionerProfile) -> str:

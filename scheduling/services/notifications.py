@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 
+from ..emails import build_email
 from ..models import (
     Appointment,
     Notification,
@@ -17,9 +18,6 @@ from ..models import (
 )
 
 log = logging.getLogger(__name__)
-
-
-# --- emails --------------------------------------------------------------------------------
 
 
 def notify_patient(
@@ -45,7 +43,7 @@ def notify_patient(
         waitlist_offer=waitlist_offer,
         payload=payload or {},
     )
-    from ..tasks import send_notification
+    from ..tasks import send_notification  # tasks imports the services
 
     send_notification.delay_on_commit(n.pk)
     return n
@@ -64,8 +62,6 @@ def notification_send(*, notification_id: int) -> bool:
     The claim is a conditional UPDATE (pending → sending): a second delivery of the same task
     finds nothing to claim and does nothing.
     """
-    from ..emails import build_email
-
     claimed = Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
         status=NotificationStatus.SENDING, attempts=F("attempts") + 1
     )
