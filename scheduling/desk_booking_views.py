@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clinic import access
-from clinic.audit import audit
 from clinic.models import ClinicPolicy
 from patients import queries as patient_queries
 from patients import services as patient_services
@@ -137,7 +136,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                patient = patient_services.patient_create(
+                patient = services.caller_patient_create(
                     full_name=data["full_name"],
                     phone=data["phone"],
                     date_of_birth=data["date_of_birth"],
@@ -156,7 +155,6 @@ def patient_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = 400
             else:
-                audit(request=request, action="create", obj=patient, patient_id=patient.pk, detail="caller record")
                 messages.success(request, f"Record created for {patient.full_name}. Now choose the appointment.")
                 return redirect(_book_url(patient=patient.pk, **ctx["carry"]))
         else:
