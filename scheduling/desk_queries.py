@@ -1,4 +1,5 @@
-"""Reads for the front desk: the day/week schedule, the caller-booking time picker, one appointment.
+"""Reads for the front desk: the day/week schedule, what the desk may book and whether a chosen time
+is still free (the time picker itself is scheduling.picker), one appointment.
 
 Every list here loads in a fixed number of queries, whatever the number of appointments: the
 appointments come with their patient, service, room and practitioner joined, the intake badges in
@@ -153,10 +154,10 @@ def schedule(
     )
     attach_intake_status(appts)
 
-    hours = WorkingHours.objects.filter(location=location, practitioner__active=True, weekday__in=weekdays)
+    hours_qs = WorkingHours.objects.filter(location=location, practitioner__active=True, weekday__in=weekdays)
     if practitioner_id is not None:
-        hours = hours.filter(practitioner_id=practitioner_id)
-    hours = list(hours.select_related("practitioner__user").order_by("start"))
+        hours_qs = hours_qs.filter(practitioner_id=practitioner_id)
+    hours = list(hours_qs.select_related("practitioner__user").order_by("start"))
 
     practitioners: dict[int, PractitionerProfile] = {}
     for h in hours:
@@ -201,7 +202,7 @@ def schedule(
     }
 
 
-# --- the caller-booking picker ---------------------------------------------------------------
+# --- booking for a caller --------------------------------------------------------------------
 
 
 def desk_services() -> QuerySet[Service]:
