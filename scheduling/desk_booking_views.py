@@ -26,6 +26,7 @@ from .desk_forms import CallerForm, DeskBookingForm, DeskConfirmForm, PatientSea
 from .desk_schedule_views import STAFF
 from .emails import local_when
 from .picker import slot_picker
+from .services.policy import booking_refusal, patient_facts
 
 
 def _book_url(**params) -> str:
@@ -85,7 +86,9 @@ def book(request: HttpRequest) -> HttpResponse:
         if location is None and len(locations) == 1:
             location = locations[0]
         ctx["locations"] = locations
-        ctx["is_new"] = queries.patient_is_new(patient)
+        facts = patient_facts(patient, online=False)
+        ctx["is_new"] = facts.is_new
+        ctx["refusal"] = booking_refusal(facts, service, online=False)
     ctx["location"] = location
     if service and location:
         ctx["practitioners"] = list(queries.practitioners_for(service=service, location=location))
@@ -222,6 +225,8 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
                 f"{local_when(appt.start, location.tz)}, {appt.room.name}.",
             )
             return redirect("scheduling:desk_appointment", pk=appt.pk)
+    elif refusal := services.patient_booking_refusal(patient, service, online=False):
+        ctx["error"] = refusal
     else:
         problem, rooms = desk_queries.slot_check(
             service=service, location=location, practitioner=practitioner, start=start, override_notice=override

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BigIntegerField, Case, Func, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, Count, Func, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, ServiceKind, TimeOff, WorkingHours
@@ -275,12 +275,17 @@ def patient_is_new(patient: Patient) -> bool:
     ).exists()
 
 
-def initial_consultation_booked(patient: Patient, *, exclude_appointment_id: int | None = None) -> bool:
-    """Does the patient hold a booked initial consultation (other than the one being moved)?"""
-    qs = patient.appointments.filter(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED)
+def patient_newness(patient: Patient, *, exclude_appointment_id: int | None = None) -> tuple[bool, bool]:
+    """(is the patient new, do they hold a booked initial consultation other than the one being
+    moved), in one query: what the one-initial-consultation rule needs."""
+    initial = Q(service__kind=ServiceKind.INITIAL, status=AppointmentStatus.BOOKED)
     if exclude_appointment_id is not None:
-        qs = qs.exclude(pk=exclude_appointment_id)
-    return qs.exists()
+        initial &= ~Q(pk=exclude_appointment_id)
+    counts = patient.appointments.aggregate(
+        attended=Count("pk", filter=Q(status__in=(AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN))),
+        initial=Count("pk", filter=initial),
+    )
+    return counts["attended"] == 0, counts["initial"] > 0
 
 
 def cancellation_is_late(

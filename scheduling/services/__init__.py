@@ -51,7 +51,13 @@ from .changes import (
 )
 from .errors import BookingError, FieldErrors, NotAllowed, SlotTaken, SlotUnavailable, problem_message
 from .notifications import MAX_SEND_ATTEMPTS, TransientSendError, notification_send
-from .policy import SelfBookDecision, patient_booking_check, patient_may_self_book, patient_self_book_decisions
+from .policy import (
+    SelfBookDecision,
+    patient_booking_check,
+    patient_booking_refusal,
+    patient_may_self_book,
+    patient_self_book_decisions,
+)
 from .waitlist import (
     MAX_OFFERS_PER_FREED_TIME,
     waitlist_claim,
@@ -69,6 +75,7 @@ __all__ = [
     "problem_message",
     "SelfBookDecision",
     "patient_booking_check",
+    "patient_booking_refusal",
     "patient_may_self_book",
     "patient_self_book_decisions",
     "appointment_book",

@@ -20,7 +20,7 @@ from clinic.models import Location, PractitionerProfile, Service, ServiceKind
 from patients.models import Patient
 from patients.services import patient_treatment_booking_hold
 
-from ..queries import initial_consultation_booked, patient_is_new, practitioner_offers, practitioner_works_at
+from ..queries import patient_newness, practitioner_offers, practitioner_works_at
 from .errors import NotAllowed
 from .locking import lock_patient
 
@@ -46,14 +46,14 @@ class PatientFacts:
 
 
 def patient_facts(patient: Patient, *, online: bool, exclude_appointment_id: int | None = None) -> PatientFacts:
-    is_new = patient_is_new(patient)
+    is_new, initial_booked = patient_newness(patient, exclude_appointment_id=exclude_appointment_id)
     return PatientFacts(
         name=patient.full_name,
         archived=patient.archived,
         # The safety hold stops online booking only: the desk books after talking to the patient.
         hold=(patient_treatment_booking_hold(patient) or "") if online else "",
         is_new=is_new,
-        initial_booked=is_new and initial_consultation_booked(patient, exclude_appointment_id=exclude_appointment_id),
+        initial_booked=initial_booked,
     )
 
 
@@ -104,6 +104,11 @@ def patient_self_book_decisions(patient: Patient, services: Sequence[Service]) -
         reason = booking_refusal(facts, service, online=True)
         out[service.pk] = SelfBookDecision(not reason, reason)
     return out
+
+
+def patient_booking_refusal(patient: Patient, service: Service, *, online: bool) -> str:
+    """`booking_refusal` for a page (no lock): the desk sees at once why a booking would be refused."""
+    return booking_refusal(patient_facts(patient, online=online), service, online=online)
 
 
 def patient_may_self_book(patient: Patient, service: Service) -> SelfBookDecision:

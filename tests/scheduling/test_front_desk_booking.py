@@ -392,3 +392,26 @@ def test_patients_cannot_use_the_desk_booking(patient_client, caller, clinic):
     assert patient_client.post(NEW, {"full_name": "X"}).status_code == 403
     assert patient_client.post(CONFIRM, confirm_params(caller, clinic, at(clinic, 11, 10))).status_code == 403
     assert not Appointment.objects.exists()
+
+
+def test_the_desk_is_told_at_once_that_a_new_patient_already_has_an_initial_consultation(
+    front_desk_client, caller, clinic
+):
+    initial = f.ServiceFactory(name="Initial consultation", kind=ServiceKind.INITIAL)
+    clinic.practitioner.services.add(initial)
+    first = services.appointment_book(
+        patient=caller,
+        service=initial,
+        practitioner=clinic.practitioner,
+        location=clinic.location,
+        start=at(clinic, 12, 10),
+        notify=False,
+    )
+    page = html(front_desk_client.get(BOOK, {"patient": caller.pk, "service": initial.pk}))
+    assert "Carol Caller already has an initial consultation booked" in page
+
+    params = {**confirm_params(caller, clinic, at(clinic, 13, 10)), "service": initial.pk}
+    assert "already has an initial consultation booked" in html(front_desk_client.get(CONFIRM, params))
+    response = front_desk_client.post(CONFIRM, params)
+    assert response.status_code == 409
+    assert list(caller.appointments.all()) == [first]
