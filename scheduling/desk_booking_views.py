@@ -26,7 +26,7 @@ from .desk_forms import CallerForm, DeskBookingForm, DeskConfirmForm, PatientSea
 from .desk_schedule_views import STAFF
 from .emails import local_when
 from .picker import slot_picker
-from .services.policy import booking_refusal, patient_facts
+from .services.policy import archived_refusal, booking_refusal, patient_facts
 
 
 def _book_url(**params) -> str:
@@ -71,7 +71,7 @@ def book(request: HttpRequest) -> HttpResponse:
             {"search": search, "q": q, "results": results, "caller_form": CallerForm(), "carry": _carry(request.GET)},
         )
     if patient.archived:
-        messages.error(request, f"{patient.full_name}'s record is archived. Restore it before booking.")
+        messages.error(request, archived_refusal(patient.full_name, online=False))
         return redirect("scheduling:desk_book")
     patient.intake_status = patient_queries.intake_status(patient)
     form = DeskBookingForm(request.GET)

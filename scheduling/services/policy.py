@@ -57,6 +57,12 @@ def patient_facts(patient: Patient, *, online: bool, exclude_appointment_id: int
     )
 
 
+def archived_refusal(name: str, *, online: bool) -> str:
+    if online:
+        return "Your record is closed; please call the clinic."
+    return f"{name}'s record is archived. Restore it before booking."
+
+
 def booking_refusal(
     facts: PatientFacts, service: Service, *, online: bool, moving: bool = False, count: int = 1
 ) -> str:
@@ -66,9 +72,7 @@ def booking_refusal(
     patient's record and their initial consultations apply.
     """
     if facts.archived:
-        if online:
-            return "Your record is closed; please call the clinic."
-        return f"{facts.name}'s record is archived. Restore it before booking."
+        return archived_refusal(facts.name, online=online)
     if online and not moving:
         if not service.active or not service.bookable_online:
             return f"{service.name} cannot be booked online. Please call the clinic to book it."
