@@ -1,0 +1,64 @@
+"""Writes and rules for patient records, intake, questionnaires, safety flags and consent.
+
+Every write lives here (keyword-only arguments, `@transaction.atomic`, `full_clean()` before save).
+Domain errors carry a message for the person at the screen; `field` names the form field.
+The modules are split by concern; the public names are re-exported here.
+"""
+
+from .consent import consent_current, consent_sign, consent_text, normalise_name
+from .errors import AnswersInvalid, DuplicatePatient, PatientError
+from .intake import intake_response, intake_start, intake_step_save
+from .records import (
+    CONTACT_FIELDS,
+    SIGNUP_EMAIL_ON_RECORD,
+    STAFF_FIELDS,
+    patient_archive,
+    patient_create,
+    patient_for_user,
+    patient_register,
+    patient_restore,
+    patient_update,
+    patient_update_contact,
+)
+from .responses import (
+    SaveResult,
+    checkin_request,
+    questionnaire_request,
+    response_draft_save,
+    response_section_save,
+    response_submit,
+)
+from .safety import HOLD_MESSAGE, REFERRED_MESSAGE, patient_treatment_booking_hold, safety_review_record
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "HOLD_MESSAGE",
+    "REFERRED_MESSAGE",
+    "SIGNUP_EMAIL_ON_RECORD",
+    "STAFF_FIELDS",
+    "AnswersInvalid",
+    "DuplicatePatient",
+    "PatientError",
+    "SaveResult",
+    "checkin_request",
+    "consent_current",
+    "consent_sign",
+    "consent_text",
+    "intake_response",
+    "intake_start",
+    "intake_step_save",
+    "normalise_name",
+    "patient_archive",
+    "patient_create",
+    "patient_for_user",
+    "patient_register",
+    "patient_restore",
+    "patient_update",
+    "patient_update_contact",
+    "patient_treatment_booking_hold",
+    "questionnaire_request",
+    "response_draft_save",
+    "response_section_save",
+    "response_submit",
+    "safety_review_record",
+]

@@ -1,0 +1,134 @@
+"""Questionnaire responses: save a section (validated, rescored, flags raised), drafts, submit, requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import FlagCategory, Patient, QuestionnaireResponse, ResponseContext, ResponseStatus, SafetyFlag
+from ..questionnaire import Definition, get_definition, validate
+from ..scoring import score
+from .errors import AnswersInvalid, PatientError
+from .safety import _sync_flags
+
+
+def _score_context(today: dt.date | None = None) -> dict:
+    from clinic.models import ClinicPolicy
+
+    policy = ClinicPolicy.get()
+    return {
+        "today": today or timezone.localdate(),
+        "acute_cutoff_weeks": policy.acute_cutoff_weeks,
+        "chronic_cutoff_weeks": policy.chronic_cutoff_weeks,
+    }
+
+
+@dataclass
+class SaveResult:
+    response: QuestionnaireResponse
+    new_red_flags: list[SafetyFlag] = field(default_factory=list)
+
+    @property
+    def urgent(self) -> bool:
+        return any(f.category == FlagCategory.CAUDA_EQUINA for f in self.new_red_flags)
+
+
+def _section_items(definition: Definition, section: str) -> set[str]:
+    return {it.key for it in definition.section(section).items}
+
+
+@transaction.atomic
+def response_section_save(*, response: QuestionnaireResponse, section: str, answers: Mapping[str, Any]) -> SaveResult:
+    """Save one section's answers (validated again here), rescore, and raise any safety flags."""
+    response = QuestionnaireResponse.objects.select_for_update().select_related("patient").get(pk=response.pk)
+    if response.is_submitted:
+        raise PatientError("These answers were already sent and can no longer be changed.")
+    definition = response.definition
+    mine = _section_items(definition, section)
+    others = {k: v for k, v in response.answers.items() if k not in mine}
+    clean, errors = validate(definition, answers, sections=[section], context=others, today=timezone.localdate())
+    if errors:
+        raise AnswersInvalid(errors)
+    response.answers = {**others, **clean}
+    # An answer in a later section that depended on this one may be hidden now; drop it.
+    later_ok, _ = validate(definition, response.answers, today=timezone.localdate())
+    response.answers = {k: v for k, v in response.answers.items() if k in later_ok or k in clean}
+    response.drafts = {k: v for k, v in response.drafts.items() if k != section}
+    if section not in response.sections_done:
+        response.sections_done = [*response.sections_done, section]
+    response.scores = score(definition, response.answers, _score_context())
+    response.updated_at = timezone.now()
+    response.full_clean()
+    response.save()
+    new_red = _sync_flags(response=response, definition=definition, sections=[section])
+    return SaveResult(response=response, new_red_flags=new_red)
+
+
+@transaction.atomic
+def response_draft_save(*, response: QuestionnaireResponse, section: str, raw: Mapping[str, Any]) -> None:
+    """Keep what was typed into a section that is not valid yet, so a reload shows it again."""
+    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk)
+    if response.is_submitted:
+        return
+    response.drafts = {**response.drafts, section: dict(raw)}
+    response.updated_at = timezone.now()
+    response.save(update_fields=["drafts", "updated_at"])
+
+
+@transaction.atomic
+def response_submit(*, response: QuestionnaireResponse) -> QuestionnaireResponse:
+    """Final: every section valid, scores computed; no further changes."""
+    response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk)
+    if response.is_submitted:
+        return response
+    definition = response.definition
+    clean, errors = validate(definition, response.answers, today=timezone.localdate())
+    if errors:
+        raise AnswersInvalid(errors)
+    now = timezone.now()
+    response.answers = clean
+    response.scores = score(definition, clean, _score_context())
+    response.status = ResponseStatus.SUBMITTED
+    response.submitted_at = now
+    response.updated_at = now
+    response.drafts = {}
+    response.full_clean()
+    response.save()
+    return response
+
+
+@transaction.atomic
+def questionnaire_request(
+    *, patient: Patient, instrument_key: str, requested_by=None, context: str = ResponseContext.REQUESTED
+) -> QuestionnaireResponse:
+    """Ask the patient to fill in a questionnaire (newest version). Reuses an unfinished one."""
+    definition = get_definition(instrument_key)
+    if definition.kind != "questionnaire":
+        raise PatientError("That form cannot be sent as a questionnaire.")
+    open_one = QuestionnaireResponse.objects.filter(
+        patient=patient, instrument_key=instrument_key, status=ResponseStatus.DRAFT, intake__isnull=True
+    ).first()
+    if open_one:
+        return open_one
+    response = QuestionnaireResponse(
+        patient=patient,
+        context=context,
+        instrument_key=definition.key,
+        instrument_version=definition.version,
+        requested_by=requested_by,
+    )
+    response.full_clean()
+    response.save()
+    return response
+
+
+def checkin_request(*, patient: Patient, requested_by=None) -> QuestionnaireResponse:
+    """The short outcome check-in (pain + function index), e.g. at a plan's review session."""
+    return questionnaire_request(
+        patient=patient, instrument_key="outcome_checkin", requested_by=requested_by, context=ResponseContext.CHECKIN
+    )

@@ -1,0 +1,101 @@
+"""Safety flags raised by the screening answers, the practitioner's review, and the online booking hold."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import HOLD_CATEGORIES, Patient, QuestionnaireResponse, ReviewDecision, SafetyFlag, SafetyReview
+from ..questionnaire import Definition, raised_flags
+from .errors import PatientError
+
+HOLD_MESSAGE = (
+    "Some of your health answers need a quick review by one of our acupuncturists before you can book "
+    "online. Please call the clinic and we will help you."
+)
+REFERRED_MESSAGE = (
+    "Your acupuncturist has asked you to see a doctor before acupuncture, so online booking is paused. "
+    "Please call the clinic once you have seen them."
+)
+
+
+def patient_treatment_booking_hold(patient: Patient) -> str | None:
+    """Why online booking is on hold for this patient, or None when it is not.
+
+    `scheduling.services.patient_may_self_book` asks this. A red flag in the safety screening holds
+    ALL online booking (including an initial consultation) until a practitioner reviews the patient:
+    "clear" lifts the hold, "refer" keeps it until a later "clear". The front desk can still book
+    by phone, after talking to the patient.
+    """
+    if SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True).exists():
+        return HOLD_MESSAGE
+    latest = SafetyReview.objects.filter(patient=patient).order_by("-created_at", "-id").first()
+    if latest and latest.decision == ReviewDecision.REFER:
+        return REFERRED_MESSAGE
+    return None
+
+
+def _sync_flags(*, response: QuestionnaireResponse, definition: Definition, sections: list[str]) -> list[SafetyFlag]:
+    """Raise the flags these sections' answers trigger. Returns the newly raised red flags.
+
+    Red flags are raised once per response and stay until reviewed, even if the answer is later
+    changed (someone reported a sign; a practitioner decides). Precautions mirror the latest answers.
+    """
+    triggered = raised_flags(definition, response.answers, sections)
+    in_scope = {
+        f.code
+        for f in definition.flags
+        if f.when.items() <= {it.key for s in sections for it in definition.section(s).items}
+    }
+    now = timezone.now()
+    new_red: list[SafetyFlag] = []
+    existing_red = set(
+        SafetyFlag.objects.filter(response=response, category__in=HOLD_CATEGORIES).values_list("code", flat=True)
+    )
+    active_other = {
+        f.code: f
+        for f in SafetyFlag.objects.filter(
+            patient=response.patient, withdrawn_at__isnull=True, code__in=in_scope
+        ).exclude(category__in=HOLD_CATEGORIES)
+    }
+    triggered_codes = {f.code for f in triggered}
+    for code, flag in active_other.items():
+        if code not in triggered_codes:
+            flag.withdrawn_at = now
+            flag.save(update_fields=["withdrawn_at"])
+    for rule in triggered:
+        is_red = rule.category in HOLD_CATEGORIES
+        if (is_red and rule.code in existing_red) or (not is_red and rule.code in active_other):
+            continue
+        flag = SafetyFlag(
+            patient=response.patient,
+            response=response,
+            category=rule.category,
+            code=rule.code,
+            label=rule.label[:200],
+            alert=rule.alert,
+            patient_label=rule.patient_label[:200],
+            raised_at=now,
+        )
+        flag.full_clean()
+        flag.save()
+        if is_red:
+            new_red.append(flag)
+    return new_red
+
+
+@transaction.atomic
+def safety_review_record(*, patient: Patient, reviewed_by, decision: str, note: str) -> SafetyReview:
+    """A practitioner reviewed the patient's red flags: clear (lifts the booking hold) or refer (keeps it)."""
+    note = (note or "").strip()
+    if not note:
+        raise PatientError("Please add a note saying what you decided and why.", field="note")
+    if decision not in ReviewDecision.values:
+        raise PatientError("Choose clear or refer.", field="decision")
+    review = SafetyReview(
+        patient=patient, reviewed_by=reviewed_by, decision=decision, note=note, created_at=timezone.now()
+    )
+    review.full_clean()
+    review.save()
+    SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True).update(review=review)
+    return review
