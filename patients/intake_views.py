@@ -16,13 +16,13 @@ from clinic import access
 from clinic.audit import audit
 
 from . import intake_flow, queries, services
-from .models import HOLD_CATEGORIES, FlagCategory, QuestionnaireResponse, SafetyFlag
+from .models import HOLD_CATEGORIES, Consent, FlagCategory, QuestionnaireResponse, SafetyFlag
 from .questionnaire import get_definition
 from .questionnaire_forms import ConsentForm, SectionForm
 
 
 def _patient_or_404(request):
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     if patient is None or patient.archived:
         raise Http404("No patient record for this login.")
     return patient
@@ -214,8 +214,8 @@ def intake_summary(request):
         "intake": intake,
         "views": views,
         "next_step": intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None,
-        "hold": services.patient_treatment_booking_hold(patient),
-        "consent": services.consent_current(patient),
+        "hold": queries.patient_treatment_booking_hold(patient),
+        "consent": queries.consent_current(patient),
     }
     return render(request, "patients/intake_summary.html", context)
 
@@ -276,8 +276,6 @@ def response_detail(request, pk: int):
 @access.role_required(access.PATIENT, access.CLINICAL)
 @require_safe  # read-only on purpose: a signed consent has no edit path
 def consent_detail(request, pk: int):
-    from .models import Consent
-
     consent = get_object_or_404(Consent.objects.select_related("patient"), pk=pk)
     access.require_patient_owner(request, consent.patient)
     audit(request=request, action="view", obj=consent, patient_id=consent.patient_id, detail="consent")

@@ -91,7 +91,7 @@ def patient_detail(request, pk: int):
     context = {
         "patient": patient,
         "status": queries.intake_status(patient),
-        "hold": services.patient_treatment_booking_hold(patient),
+        "hold": queries.patient_treatment_booking_hold(patient),
         "duplicates": queries.duplicate_candidates(
             email=patient.email, phone=patient.phone, date_of_birth=patient.date_of_birth, exclude_pk=patient.pk
         ),

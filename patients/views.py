@@ -49,7 +49,7 @@ def register(request):
 
 @access.role_required(access.PATIENT)
 def home(request):
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     context = {"patient": patient}
     if patient is not None:
         intake = queries.current_intake(patient)
@@ -57,7 +57,7 @@ def home(request):
             intake=intake,
             intake_next=intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None,
             intake_steps_total=len(intake_flow.STEPS),
-            booking_hold=services.patient_treatment_booking_hold(patient),
+            booking_hold=queries.patient_treatment_booking_hold(patient),
             pending_questionnaires=[
                 (r, queries.definition_title(r.instrument_key, r.instrument_version))
                 for r in queries.pending_questionnaires(patient)
@@ -69,7 +69,7 @@ def home(request):
 @access.role_required(access.PATIENT)
 def my_details(request):
     """The patient edits their own contact details and how we may contact them."""
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     if patient is None:
         raise Http404("No patient record for this login.")
     form = ContactForm(request.POST or None, instance=patient)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import access
 from clinic.models import ClinicPolicy, PractitionerProfile
-from patients.services import patient_for_user
+from patients.queries import patient_for_user
 
 from . import availability as av
 from . import ics, queries, services

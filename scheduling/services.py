@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, ServiceKind
 from patients.models import Patient
-from patients.services import patient_treatment_booking_hold
+from patients.queries import patient_treatment_booking_hold
 
 from . import availability as av
 from .models import (

@@ -27,7 +27,6 @@ from .parsing import (
     definition_from_dict,
     get_definition,
     latest_definitions,
-    load_file,
 )
 
 __all__ = [
@@ -51,7 +50,6 @@ __all__ = [
     "get_definition",
     "is_blank",
     "latest_definitions",
-    "load_file",
     "raised_flags",
     "readable_answers",
     "required_message",

@@ -246,12 +246,6 @@ class Definition:
     def section_keys(self) -> list[str]:
         return [s.key for s in self.sections]
 
-    def section_of(self, item_key: str) -> str:
-        for s in self.sections:
-            if any(it.key == item_key for it in s.items):
-                return s.key
-        raise KeyError(item_key)
-
     @property
     def label(self) -> str:
         return f"{self.title} (v{self.version})"

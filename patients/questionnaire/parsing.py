@@ -304,11 +304,6 @@ def _with_includes(raw: dict, raws: Mapping[tuple[str, int], dict], trail: tuple
     return merged
 
 
-def load_file(path: Path) -> Definition:
-    """One file on its own (includes resolved against its folder)."""
-    return _registry(str(path.parent))[_key_of(path)]
-
-
 def _key_of(path: Path) -> tuple[str, int]:
     m = FILE_NAME.match(path.name)
     if not m:

@@ -5,7 +5,7 @@ Domain errors carry a message for the person at the screen; `field` names the fo
 The modules are split by concern; the public names are re-exported here.
 """
 
-from .consent import consent_current, consent_sign, consent_text, normalise_name
+from .consent import consent_sign, consent_text, normalise_name
 from .errors import AnswersInvalid, DuplicatePatient, PatientError
 from .intake import intake_response, intake_start, intake_step_save
 from .records import (
@@ -14,7 +14,6 @@ from .records import (
     STAFF_FIELDS,
     patient_archive,
     patient_create,
-    patient_for_user,
     patient_register,
     patient_restore,
     patient_update,
@@ -28,12 +27,10 @@ from .responses import (
     response_section_save,
     response_submit,
 )
-from .safety import HOLD_MESSAGE, REFERRED_MESSAGE, patient_treatment_booking_hold, safety_review_record
+from .safety import safety_review_record
 
 __all__ = [
     "CONTACT_FIELDS",
-    "HOLD_MESSAGE",
-    "REFERRED_MESSAGE",
     "SIGNUP_EMAIL_ON_RECORD",
     "STAFF_FIELDS",
     "AnswersInvalid",
@@ -41,7 +38,6 @@ __all__ = [
     "PatientError",
     "SaveResult",
     "checkin_request",
-    "consent_current",
     "consent_sign",
     "consent_text",
     "intake_response",
@@ -50,12 +46,10 @@ __all__ = [
     "normalise_name",
     "patient_archive",
     "patient_create",
-    "patient_for_user",
     "patient_register",
     "patient_restore",
     "patient_update",
     "patient_update_contact",
-    "patient_treatment_booking_hold",
     "questionnaire_request",
     "response_draft_save",
     "response_section_save",

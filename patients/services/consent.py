@@ -72,7 +72,3 @@ def consent_sign(
         if not intake.is_complete and intake_flow.first_missing(intake.steps_done) is None:
             _intake_complete(intake)
     return consent
-
-
-def consent_current(patient: Patient) -> Consent | None:
-    return Consent.objects.filter(patient=patient).order_by("-signed_at", "-id").first()

@@ -8,7 +8,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clinic.models import Role, User
+
 from ..models import Patient, phone_key
+from ..queries import duplicate_candidates
+from ..tasks import login_email_changed_notice
 from .errors import DuplicatePatient, PatientError
 
 CONTACT_FIELDS = (
@@ -23,8 +27,6 @@ STAFF_FIELDS = ("full_name", "email", "date_of_birth", *CONTACT_FIELDS)
 
 
 def _check_duplicates(*, email: str, phone: str, date_of_birth: dt.date | None, exclude_pk: int | None, allow: bool):
-    from ..queries import duplicate_candidates
-
     candidates = duplicate_candidates(email=email, phone=phone, date_of_birth=date_of_birth, exclude_pk=exclude_pk)
     if not candidates:
         return
@@ -68,8 +70,6 @@ def patient_create(
 @transaction.atomic
 def patient_update(*, patient: Patient, allow_duplicate: bool = False, **changes: Any) -> Patient:
     """Staff edit of a record (demographics and contact details). A linked login keeps the same email."""
-    from clinic.models import User
-
     unknown = set(changes) - set(STAFF_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
@@ -106,8 +106,6 @@ def patient_update(*, patient: Patient, allow_duplicate: bool = False, **changes
         old_login = User.objects.filter(pk=patient.user_id).values_list("email", flat=True).first()
         User.objects.filter(pk=patient.user_id).update(email=new_email)
         if old_login and old_login.lower() != new_email:
-            from ..tasks import login_email_changed_notice
-
             login_email_changed_notice.delay_on_commit(old_login, new_email)
     patient.save()
     return patient
@@ -147,13 +145,6 @@ def patient_restore(*, patient: Patient) -> Patient:
     return patient
 
 
-def patient_for_user(user) -> Patient | None:
-    """The record behind a patient login, or None."""
-    if not user.is_authenticated:
-        return None
-    return Patient.objects.filter(user=user).first()
-
-
 SIGNUP_EMAIL_ON_RECORD = (
     "We already have a patient record with this email. Please call the clinic and we will link it to your login."
 )
@@ -170,8 +161,6 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
     A phone + date-of-birth match is not merged automatically (it could be a relative); the front
     desk sees it as a possible duplicate.
     """
-    from clinic.models import Role, User
-
     user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, role=Role.PATIENT)
     existing = (
         Patient.objects.select_for_update().filter(email__iexact=email, user__isnull=True, archived=False).first()

@@ -10,6 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.models import ClinicPolicy
+
 from ..models import FlagCategory, Patient, QuestionnaireResponse, ResponseContext, ResponseStatus, SafetyFlag
 from ..questionnaire import Definition, get_definition, validate
 from ..scoring import score
@@ -18,8 +20,6 @@ from .safety import _sync_flags
 
 
 def _score_context(today: dt.date | None = None) -> dict:
-    from clinic.models import ClinicPolicy
-
     policy = ClinicPolicy.get()
     return {
         "today": today or timezone.localdate(),

@@ -9,31 +9,6 @@ from ..models import HOLD_CATEGORIES, Patient, QuestionnaireResponse, ReviewDeci
 from ..questionnaire import Definition, raised_flags
 from .errors import PatientError
 
-HOLD_MESSAGE = (
-    "Some of your health answers need a quick review by one of our acupuncturists before you can book "
-    "online. Please call the clinic and we will help you."
-)
-REFERRED_MESSAGE = (
-    "Your acupuncturist has asked you to see a doctor before acupuncture, so online booking is paused. "
-    "Please call the clinic once you have seen them."
-)
-
-
-def patient_treatment_booking_hold(patient: Patient) -> str | None:
-    """Why online booking is on hold for this patient, or None when it is not.
-
-    `scheduling.services.patient_may_self_book` asks this. A red flag in the safety screening holds
-    ALL online booking (including an initial consultation) until a practitioner reviews the patient:
-    "clear" lifts the hold, "refer" keeps it until a later "clear". The front desk can still book
-    by phone, after talking to the patient.
-    """
-    if SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True).exists():
-        return HOLD_MESSAGE
-    latest = SafetyReview.objects.filter(patient=patient).order_by("-created_at", "-id").first()
-    if latest and latest.decision == ReviewDecision.REFER:
-        return REFERRED_MESSAGE
-    return None
-
 
 def _sync_flags(*, response: QuestionnaireResponse, definition: Definition, sections: list[str]) -> list[SafetyFlag]:
     """Raise the flags these sections' answers trigger. Returns the newly raised red flags.

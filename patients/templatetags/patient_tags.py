@@ -14,6 +14,7 @@ from typing import Any
 from django import template
 
 from .. import queries
+from ..questionnaire import UnknownQuestionnaire, get_definition
 
 register = template.Library()
 
@@ -87,8 +88,6 @@ def score_value(score: dict) -> str:
 @register.filter
 def instrument_title(response) -> str:
     """A stored response's questionnaire by its title (e.g. "Function index (v1)"), not its file key."""
-    from ..questionnaire import UnknownQuestionnaire, get_definition
-
     try:
         definition = get_definition(response.instrument_key, response.instrument_version)
     except UnknownQuestionnaire:

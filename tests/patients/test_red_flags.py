@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from clinic.models import ServiceKind
 from patients.models import SafetyFlag
-from patients.services import patient_treatment_booking_hold
+from patients.queries import patient_treatment_booking_hold
 from scheduling.services import patient_may_self_book
 from tests import factories as f
 
