@@ -74,7 +74,7 @@ def my_details(request):
         raise Http404("No patient record for this login.")
     form = ContactForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        services.patient_update_contact(patient=patient, **form.cleaned_data)
+        services.patient_update_contact(patient=patient, request=request, **form.cleaned_data)
         messages.success(request, "Your details are saved.")
         return redirect("patients:home")
     return render(request, "patients/my_details.html", {"form": form, "patient": patient})

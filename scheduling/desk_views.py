@@ -20,7 +20,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic import access
-from clinic.audit import audit
 from clinic.models import ClinicPolicy, Location
 from patients import queries as patient_queries
 from patients import services as patient_services
@@ -423,6 +422,7 @@ def patient_new(request):
                     email=data["email"],
                     created_by=request.user,
                     allow_duplicate=bool(data.get("force")),
+                    request=request,
                 )
             except patient_services.DuplicatePatient as exc:
                 ctx["duplicates"] = [
@@ -435,7 +435,6 @@ def patient_new(request):
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = 400
             else:
-                audit(request=request, action="create", obj=patient, patient_id=patient.pk, detail="caller record")
                 messages.success(request, f"Record created for {patient.full_name}. Now choose the appointment.")
                 return redirect(_book_url(patient=patient.pk, **ctx["carry"]))
         else:

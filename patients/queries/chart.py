@@ -22,8 +22,12 @@ def _definition_or_none(response: QuestionnaireResponse):
         return None
 
 
-def response_view(response: QuestionnaireResponse) -> dict:
-    """A response as readable sections and scores, for the summary, the chart and the detail page."""
+def response_view(response: QuestionnaireResponse, *, for_patient: bool = False) -> dict:
+    """A response as readable sections and scores, for the summary, the chart and the detail page.
+
+    `for_patient`: the patient's own view shows their answers and plain-language results, never
+    the clinician's scoring (counts of warning signs, bands).
+    """
     definition = _definition_or_none(response)
     sections = readable_answers(definition, response.answers) if definition else []
     if definition and definition.flags:
@@ -37,7 +41,46 @@ def response_view(response: QuestionnaireResponse) -> dict:
         # Unfinished: show what was answered, not a wall of "not answered" and "incomplete".
         sections = [s for s in sections if s["key"] in response.sections_done]
         scores = [s for s in scores if s.get("status") == "ok"]
+    if for_patient:
+        return {
+            "response": response,
+            "definition": definition,
+            "sections": sections,
+            "scores": [],
+            "results": patient_results(scores),
+        }
     return {"response": response, "definition": definition, "sections": sections, "scores": scores}
+
+
+# The results a patient sees about their own answers, in their words. Everything else in the
+# scoring (warning-sign counts, severity bands, symptom counts) is for the practitioner.
+PATIENT_RESULTS = {
+    "leg_pain_now": "Your leg pain now",
+    "leg_pain_average": "Your leg pain on average",
+    "leg_pain_worst": "Your leg pain at its worst",
+    "back_pain_now": "Your back pain now",
+    "back_pain_average": "Your back pain on average",
+    "back_pain_worst": "Your back pain at its worst",
+    "function_index": "How much the pain gets in the way of daily life",
+}
+
+
+def _whole(x: float) -> str:
+    return str(int(x)) if float(x) == int(x) else str(x)
+
+
+def patient_results(scores: Iterable[dict]) -> list[dict]:
+    """Plain sentences for the scores a patient may see: "Your leg pain now: 7 out of 10"."""
+    out = []
+    for s in scores:
+        label = PATIENT_RESULTS.get(s.get("key", ""))
+        if not label or s.get("status") != "ok" or s.get("value") is None:
+            continue
+        text = f"{_whole(s['value'])} out of {_whole(s['max'])}" if s.get("max") is not None else _whole(s["value"])
+        if s["key"] == "function_index":
+            text += " (0 means not at all)"
+        out.append({"key": s["key"], "label": label, "text": text})
+    return out
 
 
 def response_history(patient: Patient) -> QuerySet[QuestionnaireResponse]:

@@ -12,11 +12,13 @@ from ..models import (
     Intake,
     Patient,
     QuestionnaireResponse,
+    ResponseContext,
     ResponseStatus,
     ReviewDecision,
     SafetyFlag,
     SafetyReview,
 )
+from ..questionnaire import get_definition
 
 
 class IntakeStatus(enum.Enum):
@@ -91,6 +93,25 @@ def with_intake_status(patients: Iterable[Patient]) -> list[Patient]:
 
 def current_intake(patient: Patient) -> Intake | None:
     return Intake.objects.filter(patient=patient).order_by("-started_at", "-id").first()
+
+
+def intake_step_response(*, patient: Patient, intake: Intake | None, instrument_key: str) -> QuestionnaireResponse:
+    """The intake's saved response for a step's questionnaire, or an unsaved blank one.
+
+    Showing a step is a read: the intake and its responses are created by the first save (POST).
+    """
+    if intake is not None:
+        saved = intake.responses.filter(instrument_key=instrument_key).first()
+        if saved is not None:
+            return saved
+    definition = get_definition(instrument_key)
+    return QuestionnaireResponse(
+        patient=patient,
+        intake=intake,
+        context=ResponseContext.INTAKE,
+        instrument_key=definition.key,
+        instrument_version=definition.version,
+    )
 
 
 def pending_questionnaires(patient: Patient) -> QuerySet[QuestionnaireResponse]:

@@ -7,7 +7,8 @@ The modules are split by concern; the public names are re-exported here.
 
 from .consent import consent_sign, consent_text, normalise_name
 from .errors import AnswersInvalid, DuplicatePatient, PatientError
-from .intake import intake_response, intake_start, intake_step_save
+from .intake import intake_response, intake_start, intake_step_draft_save, intake_step_save
+from .reads import consent_viewed, intake_summary_viewed, patient_chart_viewed, response_viewed
 from .records import (
     CONTACT_FIELDS,
     SIGNUP_EMAIL_ON_RECORD,
@@ -23,6 +24,7 @@ from .responses import (
     SaveResult,
     checkin_request,
     questionnaire_request,
+    questionnaire_section_save,
     response_draft_save,
     response_section_save,
     response_submit,
@@ -42,7 +44,13 @@ __all__ = [
     "consent_text",
     "intake_response",
     "intake_start",
+    "intake_step_draft_save",
     "intake_step_save",
+    "consent_viewed",
+    "intake_summary_viewed",
+    "patient_chart_viewed",
+    "response_viewed",
+    "questionnaire_section_save",
     "normalise_name",
     "patient_archive",
     "patient_create",

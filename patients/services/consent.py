@@ -8,6 +8,9 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audit
+from clinic.models import User
+
 from .. import intake_flow
 from ..models import Consent, Intake, Patient
 from ..questionnaire import Definition, get_definition
@@ -38,10 +41,13 @@ def consent_sign(
     ip_address: str | None,
     user_agent: str = "",
     intake: Intake | None = None,
+    actor: User | None = None,
+    request=None,
 ) -> Consent:
     """Record a signed consent. The typed name must match the record's name (case and spacing aside).
 
-    A Consent row is never changed afterwards; signing again makes a new row.
+    A Consent row is never changed afterwards; signing again makes a new row. The signature is
+    audited in the same transaction (`request` only gives the audit row its address).
     """
     if not agreed:
         raise PatientError("Please tick the box to confirm you agree.", field="agree")
@@ -66,6 +72,14 @@ def consent_sign(
     )
     consent.full_clean()
     consent.save()
+    audit(
+        request=request,
+        actor=actor or patient.user,
+        action="sign",
+        obj=consent,
+        patient_id=patient.pk,
+        detail="consent",
+    )
     if intake is not None:
         intake = Intake.objects.select_for_update().get(pk=intake.pk)
         _mark_step(intake, "consent")

@@ -8,16 +8,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audit
+from clinic.models import User
+
 from .. import intake_flow
 from ..models import Intake, Patient, QuestionnaireResponse, ResponseContext
 from ..questionnaire import get_definition
 from .errors import AnswersInvalid, PatientError
-from .responses import SaveResult, _section_items, response_section_save, response_submit
+from .responses import SaveResult, _section_items, response_draft_save, response_section_save, response_submit
 
 
 @transaction.atomic
 def intake_start(*, patient: Patient) -> Intake:
-    """The patient's intake: the open one, else the last completed one, else a new one."""
+    """The patient's intake: the open one, else the last completed one, else a new one.
+
+    Called on the first POST of a step only: showing a step (GET) reads, it never creates rows.
+    """
     Patient.objects.select_for_update().filter(pk=patient.pk).first()  # serialise two tabs
     intake = Intake.objects.filter(patient=patient).order_by("-started_at", "-id").first()
     if intake:
@@ -28,6 +34,7 @@ def intake_start(*, patient: Patient) -> Intake:
     return intake
 
 
+@transaction.atomic
 def intake_response(*, intake: Intake, instrument_key: str) -> QuestionnaireResponse:
     """The intake's response for one questionnaire, created on first use with the newest version."""
     response = intake.responses.filter(instrument_key=instrument_key).first()
@@ -54,9 +61,14 @@ def _mark_step(intake: Intake, slug: str) -> None:
 
 
 @transaction.atomic
-def intake_step_save(*, intake: Intake, slug: str, answers: Mapping[str, Any]) -> SaveResult:
-    """Save one questionnaire step of the intake (server-side draft of the whole intake)."""
-    intake = Intake.objects.select_for_update().get(pk=intake.pk)
+def intake_step_save(
+    *, patient: Patient, slug: str, answers: Mapping[str, Any], actor: User | None = None, request=None
+) -> SaveResult:
+    """Save one questionnaire step of the intake, starting the intake on the first save.
+
+    The change is audited in the same transaction (`request` only gives the audit row its address).
+    """
+    intake = Intake.objects.select_for_update().get(pk=intake_start(patient=patient).pk)
     if intake.is_complete:
         raise PatientError("Your intake is complete. Your answers can no longer be changed here.")
     step = intake_flow.step(slug)
@@ -65,7 +77,26 @@ def intake_step_save(*, intake: Intake, slug: str, answers: Mapping[str, Any]) -
     response = intake_response(intake=intake, instrument_key=step.instrument)
     result = response_section_save(response=response, section=step.section, answers=answers)
     _mark_step(intake, slug)
+    audit(
+        request=request,
+        actor=actor or patient.user,
+        action="update",
+        obj=response,
+        patient_id=patient.pk,
+        detail=f"intake step {slug}",
+    )
     return result
+
+
+@transaction.atomic
+def intake_step_draft_save(*, patient: Patient, slug: str, raw: Mapping[str, Any]) -> None:
+    """Keep what was typed in a step that is not sent or not valid yet (also the htmx autosave)."""
+    intake = intake_start(patient=patient)
+    step = intake_flow.step(slug)
+    if intake.is_complete or step.is_consent:
+        return
+    response = intake_response(intake=intake, instrument_key=step.instrument)
+    response_draft_save(response=response, section=step.section, raw=raw)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clinic.audit import audit
 from clinic.models import Role, User
 
 from ..models import Patient, phone_key
@@ -42,13 +43,16 @@ def patient_create(
     email: str = "",
     phone: str = "",
     date_of_birth: dt.date | None = None,
-    user=None,
-    created_by=None,
+    user: User | None = None,
+    created_by: User | None = None,
     allow_duplicate: bool = False,
+    request=None,
     **extra: Any,
 ) -> Patient:
     """Create a patient record. Raises DuplicatePatient when the email, or the phone together with
-    the date of birth, matches an active record (unless `allow_duplicate`, for phone+DOB only)."""
+    the date of birth, matches an active record (unless `allow_duplicate`, for phone+DOB only).
+
+    Audited in the same transaction; `request` only gives the audit row its address."""
     email = (email or "").strip().lower()
     phone = (phone or "").strip()
     _check_duplicates(email=email, phone=phone, date_of_birth=date_of_birth, exclude_pk=None, allow=allow_duplicate)
@@ -64,11 +68,21 @@ def patient_create(
     )
     patient.full_clean()
     patient.save()
+    audit(
+        request=request,
+        actor=created_by or user,
+        action="create",
+        obj=patient,
+        patient_id=patient.pk,
+        detail="patient record",
+    )
     return patient
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, allow_duplicate: bool = False, **changes: Any) -> Patient:
+def patient_update(
+    *, patient: Patient, allow_duplicate: bool = False, actor: User | None = None, request=None, **changes: Any
+) -> Patient:
     """Staff edit of a record (demographics and contact details). A linked login keeps the same email."""
     unknown = set(changes) - set(STAFF_FIELDS)
     if unknown:
@@ -108,11 +122,12 @@ def patient_update(*, patient: Patient, allow_duplicate: bool = False, **changes
         if old_login and old_login.lower() != new_email:
             login_email_changed_notice.delay_on_commit(old_login, new_email)
     patient.save()
+    audit(request=request, actor=actor, action="update", obj=patient, patient_id=patient.pk, detail="contact details")
     return patient
 
 
 @transaction.atomic
-def patient_update_contact(*, patient: Patient, **changes: Any) -> Patient:
+def patient_update_contact(*, patient: Patient, request=None, **changes: Any) -> Patient:
     """A patient edits their own contact details and communication preferences."""
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
@@ -123,25 +138,35 @@ def patient_update_contact(*, patient: Patient, **changes: Any) -> Patient:
     patient.phone_key = phone_key(patient.phone)
     patient.full_clean()
     patient.save()
+    audit(
+        request=request,
+        actor=patient.user,
+        action="update",
+        obj=patient,
+        patient_id=patient.pk,
+        detail="contact details (own)",
+    )
     return patient
 
 
 @transaction.atomic
-def patient_archive(*, patient: Patient) -> Patient:
+def patient_archive(*, patient: Patient, actor: User | None = None, request=None) -> Patient:
     """Archive instead of delete: the record and its clinical history stay; it leaves the lists."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     patient.archived = True
     patient.save(update_fields=["archived"])
+    audit(request=request, actor=actor, action="archive", obj=patient, patient_id=patient.pk, detail="patient record")
     return patient
 
 
 @transaction.atomic
-def patient_restore(*, patient: Patient) -> Patient:
+def patient_restore(*, patient: Patient, actor: User | None = None, request=None) -> Patient:
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.email and Patient.objects.filter(email=patient.email, archived=False).exclude(pk=patient.pk).exists():
         raise PatientError("Another active record uses this email. Change one of them first.")
     patient.archived = False
     patient.save(update_fields=["archived"])
+    audit(request=request, actor=actor, action="restore", obj=patient, patient_id=patient.pk, detail="patient record")
     return patient
 
 

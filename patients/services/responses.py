@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import ClinicPolicy
+from clinic.audit import audit
+from clinic.models import ClinicPolicy, User
 
 from ..models import FlagCategory, Patient, QuestionnaireResponse, ResponseContext, ResponseStatus, SafetyFlag
 from ..questionnaire import Definition, get_definition, validate
@@ -69,13 +70,28 @@ def response_section_save(*, response: QuestionnaireResponse, section: str, answ
     return SaveResult(response=response, new_red_flags=new_red)
 
 
+def _storable(value: Any) -> Any:
+    """A draft as JSON that every database accepts: PostgreSQL's jsonb refuses the NUL character.
+
+    A NUL byte is never meaningful typed text (the form shows a message for it), so dropping it
+    from the draft loses nothing the patient wrote.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Mapping):
+        return {_storable(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 @transaction.atomic
 def response_draft_save(*, response: QuestionnaireResponse, section: str, raw: Mapping[str, Any]) -> None:
     """Keep what was typed into a section that is not valid yet, so a reload shows it again."""
     response = QuestionnaireResponse.objects.select_for_update().get(pk=response.pk)
     if response.is_submitted:
         return
-    response.drafts = {**response.drafts, section: dict(raw)}
+    response.drafts = {**response.drafts, section: _storable(raw)}
     response.updated_at = timezone.now()
     response.save(update_fields=["drafts", "updated_at"])
 
@@ -104,31 +120,70 @@ def response_submit(*, response: QuestionnaireResponse) -> QuestionnaireResponse
 
 @transaction.atomic
 def questionnaire_request(
-    *, patient: Patient, instrument_key: str, requested_by=None, context: str = ResponseContext.REQUESTED
+    *,
+    patient: Patient,
+    instrument_key: str,
+    requested_by: User | None = None,
+    context: str = ResponseContext.REQUESTED,
+    request=None,
 ) -> QuestionnaireResponse:
-    """Ask the patient to fill in a questionnaire (newest version). Reuses an unfinished one."""
+    """Ask the patient to fill in a questionnaire (newest version). Reuses an unfinished one.
+
+    A request by a practitioner is audited (`request` only gives the audit row its address).
+    """
     definition = get_definition(instrument_key)
     if definition.kind != "questionnaire":
         raise PatientError("That form cannot be sent as a questionnaire.")
     open_one = QuestionnaireResponse.objects.filter(
         patient=patient, instrument_key=instrument_key, status=ResponseStatus.DRAFT, intake__isnull=True
     ).first()
-    if open_one:
-        return open_one
-    response = QuestionnaireResponse(
+    response = open_one or QuestionnaireResponse(
         patient=patient,
         context=context,
         instrument_key=definition.key,
         instrument_version=definition.version,
         requested_by=requested_by,
     )
-    response.full_clean()
-    response.save()
+    if not open_one:
+        response.full_clean()
+        response.save()
+    if requested_by is not None:
+        audit(
+            request=request,
+            actor=requested_by,
+            action="request",
+            obj=response,
+            patient_id=patient.pk,
+            detail=response.instrument_key,
+        )
     return response
 
 
-def checkin_request(*, patient: Patient, requested_by=None) -> QuestionnaireResponse:
+def checkin_request(*, patient: Patient, requested_by: User | None = None) -> QuestionnaireResponse:
     """The short outcome check-in (pain + function index), e.g. at a plan's review session."""
     return questionnaire_request(
         patient=patient, instrument_key="outcome_checkin", requested_by=requested_by, context=ResponseContext.CHECKIN
     )
+
+
+@transaction.atomic
+def questionnaire_section_save(
+    *, response: QuestionnaireResponse, section: str, answers: Mapping[str, Any], actor: User, request=None
+) -> SaveResult:
+    """A section of a check-in or requested questionnaire; the last one sends the whole response.
+
+    `request` only gives the audit row its address.
+    """
+    result = response_section_save(response=response, section=section, answers=answers)
+    audit(
+        request=request,
+        actor=actor,
+        action="update",
+        obj=result.response,
+        patient_id=result.response.patient_id,
+        detail=f"section {section}",
+    )
+    keys = result.response.definition.section_keys
+    if all(k in result.response.sections_done for k in keys):
+        result.response = response_submit(response=result.response)
+    return result

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audit
+from clinic.models import User
+
 from ..models import HOLD_CATEGORIES, Patient, QuestionnaireResponse, ReviewDecision, SafetyFlag, SafetyReview
 from ..questionnaire import Definition, raised_flags
 from .errors import PatientError
@@ -60,7 +63,9 @@ def _sync_flags(*, response: QuestionnaireResponse, definition: Definition, sect
 
 
 @transaction.atomic
-def safety_review_record(*, patient: Patient, reviewed_by, decision: str, note: str) -> SafetyReview:
+def safety_review_record(
+    *, patient: Patient, reviewed_by: User, decision: str, note: str, request=None
+) -> SafetyReview:
     """A practitioner reviewed the patient's red flags: clear (lifts the booking hold) or refer (keeps it)."""
     note = (note or "").strip()
     if not note:
@@ -73,4 +78,5 @@ def safety_review_record(*, patient: Patient, reviewed_by, decision: str, note: 
     review.full_clean()
     review.save()
     SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True).update(review=review)
+    audit(request=request, actor=reviewed_by, action="review", obj=review, patient_id=patient.pk, detail=decision)
     return review
