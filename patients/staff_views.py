@@ -21,7 +21,12 @@ RECORD_STAFF = access.SCHEDULE_STAFF
 def patient_list(request):
     q = request.GET.get("q", "").strip()
     include_archived = request.GET.get("archived") == "1"
-    if q:
+    q_error = ""
+    if q and not queries.searchable(q):
+        q_error = "The search contains a character that cannot be searched for. Please type it again."
+        q = q.replace("\x00", "")
+        patients = []
+    elif q:
         patients = queries.patient_search(q, include_archived=include_archived)
     else:
         patients = Patient.objects.filter(archived=False).order_by("-created_at", "-id")[:20]
@@ -29,7 +34,13 @@ def patient_list(request):
     return render(
         request,
         "patients/list.html",
-        {"q": q, "patients": patients, "include_archived": include_archived, "limit": queries.SEARCH_LIMIT},
+        {
+            "q": q,
+            "q_error": q_error,
+            "patients": patients,
+            "include_archived": include_archived,
+            "limit": queries.SEARCH_LIMIT,
+        },
     )
 
 

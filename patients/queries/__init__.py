@@ -27,7 +27,14 @@ from .chart import (
     response_history,
     response_view,
 )
-from .records import SEARCH_LIMIT, consent_current, duplicate_candidates, patient_for_user, patient_search
+from .records import (
+    SEARCH_LIMIT,
+    consent_current,
+    duplicate_candidates,
+    patient_for_user,
+    patient_search,
+    searchable,
+)
 from .status import (
     HOLD_MESSAGE,
     REFERRED_MESSAGE,
@@ -71,5 +78,6 @@ __all__ = [
     "pregnancy_points_to_avoid",
     "response_history",
     "response_view",
+    "searchable",
     "with_intake_status",
 ]

@@ -23,6 +23,11 @@ def _as_date(token: str) -> dt.date | None:
     return None
 
 
+def searchable(q: str) -> bool:
+    """False for text no database column can hold (a NUL byte: PostgreSQL refuses it outright)."""
+    return "\x00" not in q
+
+
 def patient_search(q: str, *, include_archived: bool = False, limit: int = SEARCH_LIMIT) -> QuerySet[Patient]:
     """Find patients by name (every word), email, phone (any spacing or prefix) or date of birth.
 
@@ -30,7 +35,7 @@ def patient_search(q: str, *, include_archived: bool = False, limit: int = SEARC
     """
     qs = Patient.objects.all() if include_archived else Patient.objects.filter(archived=False)
     q = (q or "").strip()
-    if not q:
+    if not q or not searchable(q):
         return qs.none()
     digits = "".join(c for c in q if c.isdigit())
     if _PHONE_ONLY.match(q) and len(digits) >= 4 and _as_date(q) is None:

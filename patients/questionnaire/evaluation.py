@@ -81,6 +81,9 @@ def check_item(item: Item, value: Any, *, today: dt.date) -> tuple[Any, str | No
         if not isinstance(value, str):
             return None, "Please type your answer."
         text = value.strip()
+        if "\x00" in text:
+            # Never typed on purpose, and PostgreSQL cannot store it: say so rather than fail.
+            return None, "Please remove the invisible control character from your answer."
         if len(text) > item.max_length:
             return None, f"Please keep this under {item.max_length} characters (it has {len(text)})."
         return text, None
