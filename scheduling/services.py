@@ -50,7 +50,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicPolicy, Location, PractitionerProfile, Room, Service, ServiceKind
 from patients.models import Patient
-from patients.queries import patient_treatment_booking_hold
+from patients.queries import email_verification_hold, patient_treatment_booking_hold
 
 from . import availability as av
 from .models import (
@@ -147,7 +147,7 @@ def patient_self_book_decisions(patient: Patient, services: Sequence[Service]) -
     if patient.archived:
         closed = SelfBookDecision(False, "Your record is closed; please call the clinic.")
         return {s.pk: closed for s in services}
-    hold = patient_treatment_booking_hold(patient)
+    hold = patient_treatment_booking_hold(patient) or email_verification_hold(patient)
     is_new = patient_is_new(patient)
     initial_booked = (
         is_new

@@ -38,8 +38,11 @@ from .records import (
 from .status import (
     HOLD_MESSAGE,
     REFERRED_MESSAGE,
+    UNVERIFIED_MESSAGE,
     IntakeStatus,
+    booking_hold_reason,
     current_intake,
+    email_verification_hold,
     intake_status,
     intake_statuses,
     intake_step_response,
@@ -49,6 +52,9 @@ from .status import (
 )
 
 __all__ = [
+    "UNVERIFIED_MESSAGE",
+    "booking_hold_reason",
+    "email_verification_hold",
     "HOLD_MESSAGE",
     "KEY_SCORES",
     "REFERRED_MESSAGE",

@@ -99,6 +99,9 @@ def chart(patient: Patient) -> dict:
                 intake_views.append(response_view(by_key[key]))
     alerts = patient_alerts(patient)
     reviews = list(SafetyReview.objects.filter(patient=patient).select_related("reviewed_by").prefetch_related("flags"))
+    # Red flags stay on the chart after a review, with the decision: "no alerts" would hide that
+    # the patient reported them (the answers still show them).
+    reviewed_flags = [f for r in reviews for f in r.flags.all()]
     patient.intake_status = intake_status(patient)  # the badge tag reuses it
     return {
         "patient": patient,
@@ -109,6 +112,7 @@ def chart(patient: Patient) -> dict:
         "history": history,
         "alerts": alerts,
         "reviews": reviews,
+        "reviewed_flags": sorted(reviewed_flags, key=lambda f: (f.raised_at, f.pk)),
         "consents": list(Consent.objects.filter(patient=patient).order_by("-signed_at")),
         "pregnancy_points": pregnancy_points_to_avoid() if alerts.pregnancy else [],
         "status": patient.intake_status,

@@ -78,7 +78,10 @@ def patient_for_user(user) -> Patient | None:
     """The record behind a patient login, or None."""
     if not user.is_authenticated:
         return None
-    return Patient.objects.filter(user=user).first()
+    patient = Patient.objects.filter(user=user).first()
+    if patient is not None:
+        patient.user = user  # the login is at hand: reading patient.user costs no query
+    return patient
 
 
 def consent_current(patient: Patient) -> Consent | None:

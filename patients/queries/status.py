@@ -146,3 +146,25 @@ def patient_treatment_booking_hold(patient: Patient) -> str | None:
     if latest and latest.decision == ReviewDecision.REFER:
         return REFERRED_MESSAGE
     return None
+
+
+UNVERIFIED_MESSAGE = (
+    "Please confirm your email address before booking online: open the link we emailed you when you "
+    "signed up. You can fill in your health questions in the meantime."
+)
+
+
+def email_verification_hold(patient: Patient) -> str | None:
+    """Why online booking waits for the patient's email to be confirmed, or None.
+
+    `scheduling.services.patient_self_book_decisions` asks this next to the safety hold. A record
+    without a login cannot book online anyway; the front desk books by phone regardless.
+    """
+    if patient.user_id is None or patient.user.email_verified_at is not None:
+        return None
+    return UNVERIFIED_MESSAGE
+
+
+def booking_hold_reason(patient: Patient) -> str | None:
+    """Everything that holds this patient's online booking, most important first (for their pages)."""
+    return patient_treatment_booking_hold(patient) or email_verification_hold(patient)

@@ -5,6 +5,13 @@ Domain errors carry a message for the person at the screen; `field` names the fo
 The modules are split by concern; the public names are re-exported here.
 """
 
+from .accounts import (
+    email_verification_check,
+    email_verification_send,
+    email_verify,
+    invitation_accepted,
+    patient_invite,
+)
 from .consent import consent_sign, consent_text, normalise_name
 from .errors import AnswersInvalid, DuplicatePatient, PatientError
 from .intake import intake_response, intake_start, intake_step_draft_save, intake_step_save
@@ -32,6 +39,11 @@ from .responses import (
 from .safety import safety_review_record
 
 __all__ = [
+    "email_verification_check",
+    "email_verification_send",
+    "email_verify",
+    "invitation_accepted",
+    "patient_invite",
     "CONTACT_FIELDS",
     "SIGNUP_EMAIL_ON_RECORD",
     "STAFF_FIELDS",

@@ -14,6 +14,7 @@ from clinic.models import Role, User
 from ..models import Patient, phone_key
 from ..queries import duplicate_candidates
 from ..tasks import login_email_changed_notice
+from .accounts import email_verification_send
 from .errors import DuplicatePatient, PatientError
 
 CONTACT_FIELDS = (
@@ -184,9 +185,10 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
     nobody proves they own the email at sign-up, so the email alone would hand a stranger the
     record (contact details, appointments, answers). On a mismatch the patient is asked to call.
     A phone + date-of-birth match is not merged automatically (it could be a relative); the front
-    desk sees it as a possible duplicate.
+    desk sees it as a possible duplicate. A verification link is emailed; online booking waits for it.
     """
     user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, role=Role.PATIENT)
+    email_verification_send(user=user)
     existing = (
         Patient.objects.select_for_update().filter(email__iexact=email, user__isnull=True, archived=False).first()
     )

@@ -124,7 +124,7 @@ def test_red_flag_advice_then_review_then_booking(browser, page, live_server, lo
     staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     desk = staff.new_page()
     login(desk, practitioner.email, f.TEST_PASSWORD)
-    desk.goto("/me/records/?q=rosa")
+    desk.goto("/patients/?q=rosa")
     desk.get_by_role("link", name="Chart").click()
     expect(desk.get_by_test_id("alert-cauda-equina")).to_contain_text("Saddle numbness")
     expect(desk.get_by_test_id("key-scores")).to_contain_text("acute")
