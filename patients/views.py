@@ -40,7 +40,11 @@ def register(request):
                     )
         else:
             login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome! Your account is ready. Next, a few questions about your pain.")
+            messages.success(
+                request,
+                "Welcome! Your account is ready. We have emailed you a link to confirm your address: online "
+                "booking opens once it is confirmed. Next, a few questions about your pain.",
+            )
             # Straight on to the intake: it is quickest while the patient is here, and it is what
             # the first consultation and the online booking check rely on.
             return redirect("patients:intake")
