@@ -9,13 +9,13 @@ from django.db.models import QuerySet
 
 from .. import intake_flow
 from ..models import Consent, Patient, QuestionnaireResponse, ResponseStatus, SafetyReview
-from ..questionnaire import UnknownQuestionnaire, get_definition, raised_flags, readable_answers
+from ..questionnaire import Definition, UnknownQuestionnaire, get_definition, raised_flags, readable_answers
 from ..scoring import function_index_change, pain_change
 from .alerts import patient_alerts, pregnancy_points_to_avoid
 from .status import current_intake, intake_status
 
 
-def _definition_or_none(response: QuestionnaireResponse):
+def _definition_or_none(response: QuestionnaireResponse) -> Definition | None:
     try:
         return response.definition
     except UnknownQuestionnaire:

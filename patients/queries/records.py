@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+
+from clinic.models import User
 
 from ..models import Consent, Patient, phone_key
 
@@ -74,7 +77,7 @@ def duplicate_candidates(
     return out
 
 
-def patient_for_user(user) -> Patient | None:
+def patient_for_user(user: User | AnonymousUser) -> Patient | None:
     """The record behind a patient login, or None."""
     if not user.is_authenticated:
         return None

@@ -18,6 +18,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -86,7 +87,7 @@ def email_verification_check(token: str) -> User:
 
 
 @transaction.atomic
-def email_verify(*, token: str, request=None) -> User:
+def email_verify(*, token: str, request: HttpRequest | None = None) -> User:
     """Mark the account's email verified (using the link twice is harmless)."""
     user = email_verification_check(token)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -98,7 +99,7 @@ def email_verify(*, token: str, request=None) -> User:
 
 
 @transaction.atomic
-def patient_invite(*, patient: Patient, actor: User, request=None) -> User:
+def patient_invite(*, patient: Patient, actor: User, request: HttpRequest | None = None) -> User:
     """The front desk invites a patient who has no login: a login is made (no password) and a
     set-password link is emailed. Sending it again makes a fresh link."""
     patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
@@ -136,7 +137,7 @@ def patient_invite(*, patient: Patient, actor: User, request=None) -> User:
 
 
 @transaction.atomic
-def invitation_accepted(*, user: User, request=None) -> None:
+def invitation_accepted(*, user: User, request: HttpRequest | None = None) -> None:
     """The invited patient set their password from the emailed link: the address is theirs."""
     if user.email_verified_at is None:
         User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())

@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -42,7 +43,7 @@ def consent_sign(
     user_agent: str = "",
     intake: Intake | None = None,
     actor: User | None = None,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Consent:
     """Record a signed consent. The typed name must match the record's name (case and spacing aside).
 

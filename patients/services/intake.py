@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -62,7 +63,12 @@ def _mark_step(intake: Intake, slug: str) -> None:
 
 @transaction.atomic
 def intake_step_save(
-    *, patient: Patient, slug: str, answers: Mapping[str, Any], actor: User | None = None, request=None
+    *,
+    patient: Patient,
+    slug: str,
+    answers: Mapping[str, Any],
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> SaveResult:
     """Save one questionnaire step of the intake, starting the intake on the first save.
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 
 from clinic.audit import audit
 from clinic.models import Role, User
@@ -28,7 +29,9 @@ CONTACT_FIELDS = (
 STAFF_FIELDS = ("full_name", "email", "date_of_birth", *CONTACT_FIELDS)
 
 
-def _check_duplicates(*, email: str, phone: str, date_of_birth: dt.date | None, exclude_pk: int | None, allow: bool):
+def _check_duplicates(
+    *, email: str, phone: str, date_of_birth: dt.date | None, exclude_pk: int | None, allow: bool
+) -> None:
     candidates = duplicate_candidates(email=email, phone=phone, date_of_birth=date_of_birth, exclude_pk=exclude_pk)
     if not candidates:
         return
@@ -47,7 +50,7 @@ def patient_create(
     user: User | None = None,
     created_by: User | None = None,
     allow_duplicate: bool = False,
-    request=None,
+    request: HttpRequest | None = None,
     **extra: Any,
 ) -> Patient:
     """Create a patient record. Raises DuplicatePatient when the email, or the phone together with
@@ -82,7 +85,12 @@ def patient_create(
 
 @transaction.atomic
 def patient_update(
-    *, patient: Patient, allow_duplicate: bool = False, actor: User | None = None, request=None, **changes: Any
+    *,
+    patient: Patient,
+    allow_duplicate: bool = False,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    **changes: Any,
 ) -> Patient:
     """Staff edit of a record (demographics and contact details). A linked login keeps the same email."""
     unknown = set(changes) - set(STAFF_FIELDS)
@@ -128,7 +136,7 @@ def patient_update(
 
 
 @transaction.atomic
-def patient_update_contact(*, patient: Patient, request=None, **changes: Any) -> Patient:
+def patient_update_contact(*, patient: Patient, request: HttpRequest | None = None, **changes: Any) -> Patient:
     """A patient edits their own contact details and communication preferences."""
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
@@ -151,7 +159,7 @@ def patient_update_contact(*, patient: Patient, request=None, **changes: Any) ->
 
 
 @transaction.atomic
-def patient_archive(*, patient: Patient, actor: User | None = None, request=None) -> Patient:
+def patient_archive(*, patient: Patient, actor: User | None = None, request: HttpRequest | None = None) -> Patient:
     """Archive instead of delete: the record and its clinical history stay; it leaves the lists."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     patient.archived = True
@@ -161,7 +169,7 @@ def patient_archive(*, patient: Patient, actor: User | None = None, request=None
 
 
 @transaction.atomic
-def patient_restore(*, patient: Patient, actor: User | None = None, request=None) -> Patient:
+def patient_restore(*, patient: Patient, actor: User | None = None, request: HttpRequest | None = None) -> Patient:
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.email and Patient.objects.filter(email=patient.email, archived=False).exclude(pk=patient.pk).exists():
         raise PatientError("Another active record uses this email. Change one of them first.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -125,7 +126,7 @@ def questionnaire_request(
     instrument_key: str,
     requested_by: User | None = None,
     context: str = ResponseContext.REQUESTED,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> QuestionnaireResponse:
     """Ask the patient to fill in a questionnaire (newest version). Reuses an unfinished one.
 
@@ -168,7 +169,12 @@ def checkin_request(*, patient: Patient, requested_by: User | None = None) -> Qu
 
 @transaction.atomic
 def questionnaire_section_save(
-    *, response: QuestionnaireResponse, section: str, answers: Mapping[str, Any], actor: User, request=None
+    *,
+    response: QuestionnaireResponse,
+    section: str,
+    answers: Mapping[str, Any],
+    actor: User,
+    request: HttpRequest | None = None,
 ) -> SaveResult:
     """A section of a check-in or requested questionnaire; the last one sends the whole response.
 

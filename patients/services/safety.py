@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -64,7 +65,7 @@ def _sync_flags(*, response: QuestionnaireResponse, definition: Definition, sect
 
 @transaction.atomic
 def safety_review_record(
-    *, patient: Patient, reviewed_by: User, decision: str, note: str, request=None
+    *, patient: Patient, reviewed_by: User, decision: str, note: str, request: HttpRequest | None = None
 ) -> SafetyReview:
     """A practitioner reviewed the patient's red flags: clear (lifts the booking hold) or refer (keeps it)."""
     note = (note or "").strip()
