@@ -80,6 +80,8 @@ def intake_step_save(
     step = intake_flow.step(slug)
     if step.is_consent:
         raise ValueError("The consent step is saved by consent_sign().")
+    if not intake_flow.may_open(slug, intake.steps_done):
+        raise PatientError("Please answer the earlier steps first.")
     response = intake_response(intake=intake, instrument_key=step.instrument)
     result = response_section_save(response=response, section=step.section, answers=answers)
     _mark_step(intake, slug)
@@ -99,7 +101,7 @@ def intake_step_draft_save(*, patient: Patient, slug: str, raw: Mapping[str, Any
     """Keep what was typed in a step that is not sent or not valid yet (also the htmx autosave)."""
     intake = intake_start(patient=patient)
     step = intake_flow.step(slug)
-    if intake.is_complete or step.is_consent:
+    if intake.is_complete or step.is_consent or not intake_flow.may_open(slug, intake.steps_done):
         return
     response = intake_response(intake=intake, instrument_key=step.instrument)
     response_draft_save(response=response, section=step.section, raw=raw)

@@ -83,3 +83,10 @@ def test_a_practitioner_opening_answers_is_audited_by_the_service(patient, pract
         patient.pk,
         "answers",
     )
+
+
+def test_the_service_refuses_a_step_whose_earlier_steps_are_not_saved(patient):
+    with pytest.raises(services.PatientError, match="earlier steps"):
+        services.intake_step_save(patient=patient, slug="health", answers={}, actor=patient.user)
+
+    assert not QuestionnaireResponse.objects.exists()
