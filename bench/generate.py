@@ -276,6 +276,7 @@ class Generator:
                         role=Role.PATIENT,
                         password=self.password,
                         date_joined=self.now - dt.timedelta(days=rng.randint(0, 1500)),
+                        email_verified_at=self.now,
                     )
                 )
         self._bulk(User, users)

@@ -58,6 +58,9 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150)
     phone = models.CharField(max_length=32, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    # Set when the person proved they read this address (the sign-up link, or setting a password from
+    # an invitation). Until then a patient may fill in the intake but not book online.
+    email_verified_at = models.DateTimeField("email verified at", null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

@@ -23,7 +23,8 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("accounts/reset/done/", views.password_reset_complete, name="password_reset_complete"),
     path("manage/", include(clinic_patterns)),
-    path("me/", include("patients.urls")),
+    # The patients app serves /me/ (the patient's own pages) and /patients/ (staff); see patients/urls.py.
+    path("", include("patients.urls")),
     path("schedule/", include("scheduling.urls")),
     path("practice/", include("plans.urls")),
     path("admin/", admin.site.urls),

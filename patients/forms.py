@@ -12,7 +12,7 @@ from .validators import check_date_of_birth, clean_phone
 
 class RegistrationForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=150)
-    email = forms.EmailField(label="Email")
+    email = forms.EmailField(label="Email", max_length=254)
     phone = forms.CharField(label="Mobile phone", max_length=32)
     date_of_birth = forms.DateField(
         label="Date of birth",

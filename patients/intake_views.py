@@ -13,16 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from clinic import access
-from clinic.audit import audit
 
 from . import intake_flow, queries, services
-from .models import HOLD_CATEGORIES, FlagCategory, QuestionnaireResponse, SafetyFlag
+from .models import HOLD_CATEGORIES, Consent, FlagCategory, QuestionnaireResponse, SafetyFlag
 from .questionnaire import get_definition
 from .questionnaire_forms import ConsentForm, SectionForm
 
 
 def _patient_or_404(request):
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     if patient is None or patient.archived:
         raise Http404("No patient record for this login.")
     return patient
@@ -50,14 +49,18 @@ def _steps_nav(done: list[str], current: str) -> list[dict]:
     ]
 
 
+def _steps_done(intake) -> list[str]:
+    return intake.steps_done if intake else []
+
+
 @access.role_required(access.PATIENT)
 def intake_start(request):
-    """Start, or resume at the first step not yet saved."""
+    """Resume at the first step not yet saved. A read: the intake is created by the first save."""
     patient = _patient_or_404(request)
-    intake = services.intake_start(patient=patient)
-    if intake.is_complete:
+    intake = queries.current_intake(patient)
+    if intake and intake.is_complete:
         return redirect("patients:intake_summary")
-    step = intake_flow.first_missing(intake.steps_done) or intake_flow.STEPS[-1]
+    step = intake_flow.first_missing(_steps_done(intake)) or intake_flow.STEPS[-1]
     return redirect("patients:intake_step", slug=step.slug)
 
 
@@ -68,47 +71,47 @@ def intake_step(request, slug: str):
         step = intake_flow.step(slug)
     except KeyError:
         raise Http404("No such step.")
-    intake = services.intake_start(patient=patient)
-    if intake.is_complete:
+    intake = queries.current_intake(patient)
+    done = _steps_done(intake)
+    if intake and intake.is_complete:
         messages.info(request, "Your intake is complete. Thank you!")
         return redirect("patients:intake_summary")
-    if not intake_flow.may_open(slug, intake.steps_done):
-        first = intake_flow.first_missing(intake.steps_done)
+    if not intake_flow.may_open(slug, done):
+        first = intake_flow.first_missing(done)
         return redirect("patients:intake_step", slug=first.slug)
     if step.is_consent:
         return _consent_step(request, patient, intake, step)
 
-    response = services.intake_response(intake=intake, instrument_key=step.instrument)
+    response = queries.intake_step_response(patient=patient, intake=intake, instrument_key=step.instrument)
     definition = response.definition
     if request.method == "POST":
         form = _section_form(response, step.section, data=request.POST)
         if "save_later" in request.POST:
-            services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+            services.intake_step_draft_save(patient=patient, slug=slug, raw=form.raw_values())
             messages.success(request, "Saved. You can carry on where you left off at any time.")
             return redirect("patients:home")
         if form.is_valid():
             try:
-                result = services.intake_step_save(intake=intake, slug=slug, answers=form.answers)
+                result = services.intake_step_save(
+                    patient=patient, slug=slug, answers=form.answers, actor=request.user, request=request
+                )
             except services.AnswersInvalid as exc:
                 for key, msg in exc.errors.items():
                     form.add_error(key if key in form.fields else None, msg)
             else:
-                audit(
-                    request=request, action="update", obj=response, patient_id=patient.pk, detail=f"intake step {slug}"
-                )
                 if result.new_red_flags:
                     return redirect("patients:intake_advice")
-                nxt = intake_flow.first_missing([*intake.steps_done, slug])
+                nxt = intake_flow.first_missing([*done, slug])
                 return redirect("patients:intake_step", slug=nxt.slug) if nxt else redirect("patients:intake_summary")
         # Not valid: keep what was typed on the server too, so a reload or a closed tab loses nothing.
-        services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+        services.intake_step_draft_save(patient=patient, slug=slug, raw=form.raw_values())
     else:
         form = _section_form(response, step.section)
     context = {
         "step": step,
         "number": intake_flow.position(slug),
         "total": len(intake_flow.STEPS),
-        "steps": _steps_nav(intake.steps_done, slug),
+        "steps": _steps_nav(done, slug),
         "previous": intake_flow.previous(slug),
         "definition": definition,
         "section": definition.section(step.section),
@@ -123,13 +126,15 @@ def _consent_step(request, patient, intake, step):
     form = ConsentForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            consent = services.consent_sign(
+            services.consent_sign(
                 patient=patient,
                 typed_name=form.cleaned_data["typed_name"],
                 agreed=form.cleaned_data["agree"],
                 ip_address=access.client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 intake=intake,
+                actor=request.user,
+                request=request,
             )
         except services.AnswersInvalid as exc:
             # Every step was valid when saved; this only happens if something changed since.
@@ -139,7 +144,6 @@ def _consent_step(request, patient, intake, step):
         except services.PatientError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            audit(request=request, action="sign", obj=consent, patient_id=patient.pk, detail="consent")
             messages.success(request, "Thank you. Your answers are with your acupuncturist.")
             return redirect("patients:intake_summary")
     context = {
@@ -164,12 +168,12 @@ def intake_autosave(request, slug: str):
         step = intake_flow.step(slug)
     except KeyError:
         raise Http404("No such step.")
-    intake = services.intake_start(patient=patient)
-    if step.is_consent or intake.is_complete or not intake_flow.may_open(slug, intake.steps_done):
+    intake = queries.current_intake(patient)
+    if step.is_consent or (intake and intake.is_complete) or not intake_flow.may_open(slug, _steps_done(intake)):
         return HttpResponse(status=204)
-    response = services.intake_response(intake=intake, instrument_key=step.instrument)
+    response = queries.intake_step_response(patient=patient, intake=intake, instrument_key=step.instrument)
     form = _section_form(response, step.section, data=request.POST)
-    services.response_draft_save(response=response, section=step.section, raw=form.raw_values())
+    services.intake_step_draft_save(patient=patient, slug=slug, raw=form.raw_values())
     return HttpResponse(status=204)
 
 
@@ -206,16 +210,16 @@ def intake_summary(request):
     views = []
     if intake:
         for r in intake.responses.all():
-            views.append(queries.response_view(r))
+            views.append(queries.response_view(r, for_patient=True))
         order = {k: i for i, k in enumerate(intake_flow.INSTRUMENTS)}
         views.sort(key=lambda v: order.get(v["response"].instrument_key, 99))
-        audit(request=request, action="view", obj=intake, patient_id=patient.pk, detail="intake summary (own)")
+        services.intake_summary_viewed(intake=intake, actor=request.user, request=request)
     context = {
         "intake": intake,
         "views": views,
         "next_step": intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None,
-        "hold": services.patient_treatment_booking_hold(patient),
-        "consent": services.consent_current(patient),
+        "hold": queries.patient_treatment_booking_hold(patient),
+        "consent": queries.consent_current(patient),
     }
     return render(request, "patients/intake_summary.html", context)
 
@@ -236,18 +240,18 @@ def questionnaire_fill(request, pk: int):
         form = _section_form(response, wanted, data=request.POST)
         if form.is_valid():
             try:
-                services.response_section_save(response=response, section=wanted, answers=form.answers)
-                audit(request=request, action="update", obj=response, patient_id=patient.pk, detail=f"section {wanted}")
-                response.refresh_from_db()
-                remaining = [k for k in keys if k not in response.sections_done]
-                if not remaining:
-                    services.response_submit(response=response)
-                    messages.success(request, "Thank you. Your answers have been sent to your acupuncturist.")
-                    return redirect("patients:home")
-                return redirect(f"{reverse('patients:questionnaire', kwargs={'pk': pk})}?section={remaining[0]}")
+                result = services.questionnaire_section_save(
+                    response=response, section=wanted, answers=form.answers, actor=request.user, request=request
+                )
             except services.AnswersInvalid as exc:
                 for key, msg in exc.errors.items():
                     form.add_error(key if key in form.fields else None, msg)
+            else:
+                if result.response.is_submitted:
+                    messages.success(request, "Thank you. Your answers have been sent to your acupuncturist.")
+                    return redirect("patients:home")
+                remaining = [k for k in keys if k not in result.response.sections_done]
+                return redirect(f"{reverse('patients:questionnaire', kwargs={'pk': pk})}?section={remaining[0]}")
         services.response_draft_save(response=response, section=wanted, raw=form.raw_values())
     else:
         form = _section_form(response, wanted)
@@ -267,8 +271,8 @@ def response_detail(request, pk: int):
     """One set of answers. The patient sees their own (another patient's id → 404); practitioners any."""
     response = get_object_or_404(QuestionnaireResponse.objects.select_related("patient"), pk=pk)
     access.require_patient_owner(request, response.patient)
-    audit(request=request, action="view", obj=response, patient_id=response.patient_id, detail="answers")
-    view = queries.response_view(response)
+    services.response_viewed(response=response, actor=request.user, request=request)
+    view = queries.response_view(response, for_patient=request.user.is_patient)
     context = {"view": view, "response": response, "definition": view["definition"], "patient": response.patient}
     return render(request, "patients/response_detail.html", context)
 
@@ -276,9 +280,7 @@ def response_detail(request, pk: int):
 @access.role_required(access.PATIENT, access.CLINICAL)
 @require_safe  # read-only on purpose: a signed consent has no edit path
 def consent_detail(request, pk: int):
-    from .models import Consent
-
     consent = get_object_or_404(Consent.objects.select_related("patient"), pk=pk)
     access.require_patient_owner(request, consent.patient)
-    audit(request=request, action="view", obj=consent, patient_id=consent.patient_id, detail="consent")
+    services.consent_viewed(consent=consent, actor=request.user, request=request)
     return render(request, "patients/consent_detail.html", {"consent": consent, "patient": consent.patient})

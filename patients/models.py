@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .questionnaire import get_definition
+
 
 def phone_key(phone: str) -> str:
     digits = "".join(c for c in phone or "" if c.isdigit())
@@ -141,8 +143,6 @@ class QuestionnaireResponse(models.Model):
 
     @property
     def definition(self):
-        from .questionnaire import get_definition
-
         return get_definition(self.instrument_key, self.instrument_version)
 
 

@@ -19,6 +19,7 @@ from django import forms
 from django.utils import timezone
 
 from .questionnaire import Definition, Item, is_blank, validate
+from .services import normalise_name
 
 FIELD_TEMPLATES = {
     "single": "patients/fields/choices.html",
@@ -238,8 +239,6 @@ class ConsentForm(forms.Form):
         self.helper.disable_csrf = True
 
     def clean_typed_name(self) -> str:
-        from .services import normalise_name
-
         name = self.cleaned_data["typed_name"]
         if self.patient is not None and normalise_name(name) != normalise_name(self.patient.full_name):
             raise forms.ValidationError(

@@ -91,10 +91,6 @@ class Change:
     fraction: float | None  # of the baseline; None when the baseline is 0
     meaningful: bool
 
-    @property
-    def improved(self) -> bool:
-        return self.points > 0
-
 
 def pain_change(baseline: float, current: float) -> Change:
     """A drop of at least 2 points or at least 30% of the baseline is a meaningful improvement."""

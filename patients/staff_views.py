@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinic import access
-from clinic.audit import audit
 
 from . import queries, services
 from .models import Patient
@@ -22,7 +21,12 @@ RECORD_STAFF = access.SCHEDULE_STAFF
 def patient_list(request):
     q = request.GET.get("q", "").strip()
     include_archived = request.GET.get("archived") == "1"
-    if q:
+    q_error = ""
+    if q and not queries.searchable(q):
+        q_error = "The search contains a character that cannot be searched for. Please type it again."
+        q = q.replace("\x00", "")
+        patients = []
+    elif q:
         patients = queries.patient_search(q, include_archived=include_archived)
     else:
         patients = Patient.objects.filter(archived=False).order_by("-created_at", "-id")[:20]
@@ -30,7 +34,13 @@ def patient_list(request):
     return render(
         request,
         "patients/list.html",
-        {"q": q, "patients": patients, "include_archived": include_archived, "limit": queries.SEARCH_LIMIT},
+        {
+            "q": q,
+            "q_error": q_error,
+            "patients": patients,
+            "include_archived": include_archived,
+            "limit": queries.SEARCH_LIMIT,
+        },
     )
 
 
@@ -40,11 +50,11 @@ def _save_record(request, form: StaffPatientForm, patient: Patient | None):
     force = bool(form.cleaned_data.get("force"))
     try:
         if patient is None:
-            saved = services.patient_create(created_by=request.user, allow_duplicate=force, **data)
-            audit(request=request, action="create", obj=saved, patient_id=saved.pk, detail="patient record")
+            saved = services.patient_create(created_by=request.user, allow_duplicate=force, request=request, **data)
         else:
-            saved = services.patient_update(patient=patient, allow_duplicate=force, **data)
-            audit(request=request, action="update", obj=saved, patient_id=saved.pk, detail="contact details")
+            saved = services.patient_update(
+                patient=patient, allow_duplicate=force, actor=request.user, request=request, **data
+            )
         return saved, None
     except services.DuplicatePatient as exc:
         return None, exc
@@ -91,7 +101,7 @@ def patient_detail(request, pk: int):
     context = {
         "patient": patient,
         "status": queries.intake_status(patient),
-        "hold": services.patient_treatment_booking_hold(patient),
+        "hold": queries.patient_treatment_booking_hold(patient),
         "duplicates": queries.duplicate_candidates(
             email=patient.email, phone=patient.phone, date_of_birth=patient.date_of_birth, exclude_pk=patient.pk
         ),
@@ -105,15 +115,13 @@ def patient_archive(request, pk: int):
     patient = get_object_or_404(Patient, pk=pk)
     if request.POST.get("action") == "restore":
         try:
-            services.patient_restore(patient=patient)
+            services.patient_restore(patient=patient, actor=request.user, request=request)
         except services.PatientError as exc:
             messages.error(request, exc.message)
         else:
-            audit(request=request, action="restore", obj=patient, patient_id=patient.pk, detail="patient record")
             messages.success(request, f"{patient.full_name}'s record is active again.")
     else:
-        services.patient_archive(patient=patient)
-        audit(request=request, action="archive", obj=patient, patient_id=patient.pk, detail="patient record")
+        services.patient_archive(patient=patient, actor=request.user, request=request)
         messages.success(request, f"{patient.full_name}'s record is archived. Nothing was deleted.")
     return redirect("patients:detail", pk=patient.pk)
 
@@ -135,7 +143,7 @@ def _chart_response(request, patient: Patient, *, review_form=None, request_form
 @access.role_required(access.CLINICAL)
 def chart(request, pk: int):
     patient = get_object_or_404(Patient.objects.select_related("user"), pk=pk)
-    audit(request=request, action="view", obj=patient, patient_id=patient.pk, detail="chart")
+    services.patient_chart_viewed(patient=patient, actor=request.user, request=request)
     return _chart_response(request, patient)
 
 
@@ -152,11 +160,11 @@ def review(request, pk: int):
                 reviewed_by=request.user,
                 decision=form.cleaned_data["decision"],
                 note=form.cleaned_data["note"],
+                request=request,
             )
         except services.PatientError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            audit(request=request, action="review", obj=rev, patient_id=patient.pk, detail=rev.decision)
             messages.success(request, f"Review recorded: {rev.get_decision_display().lower()}.")
             return redirect(reverse("patients:chart", kwargs={"pk": patient.pk}) + "#safety")
     return _chart_response(request, patient, review_form=form)
@@ -170,15 +178,15 @@ def request_questionnaire(request, pk: int):
     form = RequestQuestionnaireForm(request.POST, choices=_request_choices())
     if form.is_valid():
         try:
-            response = services.questionnaire_request(
-                patient=patient, instrument_key=form.cleaned_data["instrument"], requested_by=request.user
+            services.questionnaire_request(
+                patient=patient,
+                instrument_key=form.cleaned_data["instrument"],
+                requested_by=request.user,
+                request=request,
             )
         except services.PatientError as exc:
             form.add_error("instrument", exc.message)
         else:
-            audit(
-                request=request, action="request", obj=response, patient_id=patient.pk, detail=response.instrument_key
-            )
             messages.success(request, "The patient will see it on their home page.")
             return redirect("patients:chart", pk=patient.pk)
     return _chart_response(request, patient, request_form=form)

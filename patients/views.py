@@ -40,7 +40,11 @@ def register(request):
                     )
         else:
             login(request, patient.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome! Your account is ready. Next, a few questions about your pain.")
+            messages.success(
+                request,
+                "Welcome! Your account is ready. We have emailed you a link to confirm your address: online "
+                "booking opens once it is confirmed. Next, a few questions about your pain.",
+            )
             # Straight on to the intake: it is quickest while the patient is here, and it is what
             # the first consultation and the online booking check rely on.
             return redirect("patients:intake")
@@ -49,7 +53,7 @@ def register(request):
 
 @access.role_required(access.PATIENT)
 def home(request):
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     context = {"patient": patient}
     if patient is not None:
         intake = queries.current_intake(patient)
@@ -57,7 +61,7 @@ def home(request):
             intake=intake,
             intake_next=intake_flow.first_missing(intake.steps_done) if intake and not intake.is_complete else None,
             intake_steps_total=len(intake_flow.STEPS),
-            booking_hold=services.patient_treatment_booking_hold(patient),
+            booking_hold=queries.patient_treatment_booking_hold(patient),
             pending_questionnaires=[
                 (r, queries.definition_title(r.instrument_key, r.instrument_version))
                 for r in queries.pending_questionnaires(patient)
@@ -69,12 +73,12 @@ def home(request):
 @access.role_required(access.PATIENT)
 def my_details(request):
     """The patient edits their own contact details and how we may contact them."""
-    patient = services.patient_for_user(request.user)
+    patient = queries.patient_for_user(request.user)
     if patient is None:
         raise Http404("No patient record for this login.")
     form = ContactForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        services.patient_update_contact(patient=patient, **form.cleaned_data)
+        services.patient_update_contact(patient=patient, request=request, **form.cleaned_data)
         messages.success(request, "Your details are saved.")
         return redirect("patients:home")
     return render(request, "patients/my_details.html", {"form": form, "patient": patient})

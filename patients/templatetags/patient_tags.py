@@ -5,6 +5,8 @@
   with ``queries.with_intake_status`` (no query per row), otherwise asks the database.
 - ``{% patient_alert_badges patient %}``: red flags and precautions as short badges. Clinical:
   render it only on practitioner pages (My day, the visit form).
+- ``{% email_verification_notice patient %}``: on the patient's own pages (home, booking), why
+  online booking waits for the email to be confirmed, with "Send the link again".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from django import template
 
 from .. import queries
+from ..questionnaire import UnknownQuestionnaire, get_definition
 
 register = template.Library()
 
@@ -87,10 +90,19 @@ def score_value(score: dict) -> str:
 @register.filter
 def instrument_title(response) -> str:
     """A stored response's questionnaire by its title (e.g. "Function index (v1)"), not its file key."""
-    from ..questionnaire import UnknownQuestionnaire, get_definition
-
     try:
         definition = get_definition(response.instrument_key, response.instrument_version)
     except UnknownQuestionnaire:
         return f"{response.instrument_key} v{response.instrument_version}"
     return f"{definition.title} (v{definition.version})"
+
+
+@register.inclusion_tag("patients/_email_verification.html", takes_context=True)
+def email_verification_notice(context, patient) -> dict:
+    request = context.get("request")
+    return {
+        "hold": queries.email_verification_hold(patient) if patient is not None else None,
+        "email": patient.user.email if patient is not None and patient.user_id else "",
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -35,3 +35,15 @@ def patient_appointments(patient, limit: int = 3):
     if patient is not None:
         upcoming, _past = queries.patient_appointments(patient=patient, now=timezone.now())
     return {"upcoming": upcoming[:limit], "more": max(0, len(upcoming) - limit), "patient": patient}
+
+
+@register.inclusion_tag("scheduling/_desk_patient_appointments.html")
+def desk_patient_appointments(patient, past_limit: int = 5):
+    """The staff patient record's appointments: all upcoming, the last few past, and a Book link."""
+    upcoming, past = queries.patient_appointments(patient=patient, now=timezone.now())
+    return {
+        "upcoming": upcoming,
+        "past": past[:past_limit],
+        "more_past": max(0, len(past) - past_limit),
+        "patient": patient,
+    }

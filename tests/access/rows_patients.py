@@ -1,4 +1,4 @@
-from .matrix import Row, only, owner_only
+from .matrix import Row, everyone, only, owner_only
 
 STAFF = ("practitioner", "front_desk", "manager")
 
@@ -11,6 +11,11 @@ ROWS = {
     "patients:register": Row(anon=200, patient=302, other_patient=302, practitioner=302, front_desk=302, manager=302),
     "patients:home": only("patient"),
     "patients:my_details": only("patient"),
+    # Email verification and the desk's invitation: the links work for anyone holding them (a bad
+    # token gets a friendly page); "send again" is the patient's own, POST only.
+    "patients:verify_email": everyone(200, kwargs=lambda w: {"token": "not-a-real-token"}),
+    "patients:verify_email_resend": only("patient", ok=405),
+    "patients:invitation": everyone(200, kwargs=lambda w: {"uidb64": "MQ", "token": "set-password"}),
     # The intake URLs carry no ids: each patient reaches only their own.
     "patients:intake": only("patient", ok=302),  # resumes at the first missing step
     "patients:intake_step": only("patient", kwargs=lambda w: {"slug": "where"}),
@@ -27,6 +32,7 @@ ROWS = {
     "patients:detail": only(*STAFF, kwargs=_pk("patient")),
     "patients:edit": only(*STAFF, kwargs=_pk("patient")),
     "patients:archive": only(*STAFF, ok=405, kwargs=_pk("patient")),  # POST only
+    "patients:invite": only(*STAFF, ok=405, kwargs=_pk("patient")),  # POST only
     # The chart and its actions: practitioners only.
     "patients:chart": only("practitioner", kwargs=_pk("patient")),
     "patients:review": only("practitioner", ok=405, kwargs=_pk("patient")),

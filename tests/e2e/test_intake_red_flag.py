@@ -1,11 +1,13 @@
 """A new patient signs up on a phone, fills in the intake with a red flag and gets the advice at once;
-a practitioner sees the alert and clears it; the patient can then book online."""
+a practitioner sees the alert and clears it; the patient confirms their email from the sign-up link and
+can then book online."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -124,7 +126,7 @@ def test_red_flag_advice_then_review_then_booking(browser, page, live_server, lo
     staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     desk = staff.new_page()
     login(desk, practitioner.email, f.TEST_PASSWORD)
-    desk.goto("/me/records/?q=rosa")
+    desk.goto("/patients/?q=rosa")
     desk.get_by_role("link", name="Chart").click()
     expect(desk.get_by_test_id("alert-cauda-equina")).to_contain_text("Saddle numbness")
     expect(desk.get_by_test_id("key-scores")).to_contain_text("acute")
@@ -133,6 +135,12 @@ def test_red_flag_advice_then_review_then_booking(browser, page, live_server, lo
     desk.get_by_test_id("review-submit").click()
     expect(desk.get_by_text("Review recorded: cleared for acupuncture.")).to_be_visible()
     staff.close()
+
+    # --- the patient confirms their email address from the sign-up link -----------------------------
+    [verification] = [m for m in mail.outbox if m.to == ["rosa@example.org"]]
+    link = re.search(r"https?://\S+", verification.body).group(0)
+    page.goto(re.sub(r"^https?://[^/]+", "", link))
+    page.get_by_test_id("verify-confirm").click()
 
     # --- now the patient can book -------------------------------------------------------------------
     page.goto("/schedule/book/")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from patients import services
+from patients import queries, services
 from patients.models import Consent
 
 from .conftest import step_url
@@ -82,7 +82,7 @@ def test_signing_again_makes_a_new_row_and_leaves_the_old_one(patient):
 
     first.refresh_from_db()
     assert first.pk != second.pk and first.ip_address == "10.0.0.1"
-    assert services.consent_current(patient) == second
+    assert queries.consent_current(patient) == second
 
 
 def test_the_patient_can_read_what_they_signed(at_consent, patient_client):

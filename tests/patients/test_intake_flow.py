@@ -189,3 +189,19 @@ def test_any_junk_posted_to_a_step_gets_messages_never_a_500(slug, data, patient
         html = response.content.decode()
         assert 'data-testid="form-errors"' in html
         assert "invalid-feedback" in html
+
+
+def test_the_patient_sees_plain_results_and_the_practitioner_sees_the_scoring(
+    walker, patient, patient_client, practitioner_client
+):
+    walker.complete()
+    screening = QuestionnaireResponse.objects.get(instrument_key="safety_screening")
+
+    summary = patient_client.get(reverse("patients:intake_summary")).content.decode()
+    own_answers = patient_client.get(reverse("patients:response_detail", kwargs={"pk": screening.pk}))
+    chart = practitioner_client.get(reverse("patients:chart", kwargs={"pk": patient.pk})).content.decode()
+
+    assert "Your leg pain now: <strong>7 out of 10</strong>" in summary
+    assert "Cauda equina signs reported" not in summary and "severe" not in summary
+    assert "Cauda equina signs reported" not in own_answers.content.decode()
+    assert 'data-score="cauda_equina_signs"' in chart and "(severe)" in chart

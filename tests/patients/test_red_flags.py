@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from clinic.models import ServiceKind
 from patients.models import SafetyFlag
-from patients.services import patient_treatment_booking_hold
+from patients.queries import patient_treatment_booking_hold
 from scheduling.services import patient_may_self_book
 from tests import factories as f
 
@@ -171,3 +172,18 @@ def test_the_front_desk_sees_needs_review_but_never_the_answers(walker, patient,
     for page in (detail, listing):
         assert "Saddle" not in page and "saddle" not in page and "numbness" not in page
     assert chart.status_code == 403
+
+
+def test_a_cleared_red_flag_stays_on_the_chart_with_its_review(walker, patient, practitioner, practitioner_client):
+    walker.through("where")
+    walker.post("warning-signs", rf_cancer="yes")
+    review(practitioner_client, patient, "clear", note="In remission for ten years; oncologist happy.")
+
+    chart = practitioner_client.get(chart_url(patient)).content.decode()
+
+    assert 'data-testid="no-alerts"' not in chart
+    assert 'data-testid="reviewed-flags"' in chart
+    reviewed = chart.split('data-testid="reviewed-flags"')[1].split("</div>")[0]
+    assert "cancer" in reviewed.lower()
+    assert "clear" in reviewed and escape(practitioner.user.full_name) in reviewed
+    assert "In remission for ten years; oncologist happy." in reviewed
