@@ -139,13 +139,14 @@ def patient_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                patient = services.caller_patient_create(
+                patient = patient_services.patient_create(
                     full_name=data["full_name"],
                     phone=data["phone"],
                     date_of_birth=data["date_of_birth"],
                     email=data["email"],
                     created_by=request.user,
                     allow_duplicate=bool(data.get("force")),
+                    request=request,
                 )
             except patient_services.DuplicatePatient as exc:
                 ctx["duplicates"] = [

@@ -18,7 +18,7 @@ from django.urls import reverse
 from clinic import access
 from clinic.models import Location, PractitionerProfile, Service
 from patients.models import Patient
-from patients.services import patient_for_user
+from patients.queries import patient_for_user
 
 from . import queries, services
 from .emails import local_when

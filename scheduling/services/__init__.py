@@ -26,8 +26,6 @@ Public API (all keyword-only; each raises a BookingError subclass with a user-fa
     waitlist_offer_freed_time(*, practitioner_id, location_id, start, end, now=None) -> list[WaitlistOffer]
     waitlist_claim(*, offer, user=None, now=None) -> Appointment
     practitioner_calendar_token_rotate(*, practitioner) -> str
-    caller_patient_create(*, full_name, phone, date_of_birth, email="", created_by=None, allow_duplicate=False)
-                     -> Patient                # the desk's new caller, audited
     notification_send(*, notification_id) -> bool
 
 Every booking path locks the patient row, then the practitioner rows, then the appointment row
@@ -35,12 +33,11 @@ Every booking path locks the patient row, then the practitioner rows, then the a
 (scheduling/rules.py) under those locks, and writes its audit event in the same transaction.
 
 Modules by concern: errors, policy (who may book what), locking (locks, re-check, insert),
-booking, changes, waitlist, calendar, callers, notifications. Import the public names from here.
+booking, changes, waitlist, calendar, notifications. Import the public names from here.
 """
 
 from .booking import appointment_book, appointment_book_first_available, appointment_book_series, appointment_self_book
 from .calendar import practitioner_calendar_token_rotate
-from .callers import caller_patient_create
 from .changes import (
     appointment_cancel,
     appointment_check_in,
@@ -93,7 +90,6 @@ __all__ = [
     "waitlist_offer_freed_time",
     "waitlist_claim",
     "practitioner_calendar_token_rotate",
-    "caller_patient_create",
     "notification_send",
     "MAX_SEND_ATTEMPTS",
     "MAX_OFFERS_PER_FREED_TIME",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from clinic.models import Location, PractitionerProfile, Service, ServiceKind
 from patients.models import Patient
-from patients.services import patient_treatment_booking_hold
+from patients.queries import email_verification_hold, patient_treatment_booking_hold
 
 from ..queries import patient_newness, practitioner_offers, practitioner_works_at
 from .errors import NotAllowed
@@ -51,7 +51,7 @@ def patient_facts(patient: Patient, *, online: bool, exclude_appointment_id: int
         name=patient.full_name,
         archived=patient.archived,
         # The safety hold stops online booking only: the desk books after talking to the patient.
-        hold=(patient_treatment_booking_hold(patient) or "") if online else "",
+        hold=(patient_treatment_booking_hold(patient) or email_verification_hold(patient) or "") if online else "",
         is_new=is_new,
         initial_booked=initial_booked,
     )

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from clinic.models import ServiceKind
-from patients.services import patient_treatment_booking_hold
+from patients.queries import patient_treatment_booking_hold
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories as f
