@@ -9,6 +9,13 @@ How a start time `s` is decided (all ranges half-open, [a, b)):
   days. Candidates step from the block's start by `step_minutes`; the appointment itself
   (`duration`) must end inside the block. The buffer may run past the block (cleaning after the
   last patient), but it is still held in the room and against the practitioner.
+- A block edge (start or end alike) is the FIRST instant at which the local clock on that date
+  reads the edge's time or later (`wall_instant`). So an edge that falls in a daylight-saving
+  gap (02:30 when clocks jump from 02:00 to 03:00) is the jump itself, the instant the clock
+  shows 03:00: a 01:00–02:30 block ends at the jump and offers nothing after it, and a
+  02:30–06:00 block opens at 03:00. An edge in a repeated hour (01:30 when clocks go back
+  from 02:00 to 01:00) is its first occurrence (fold=0). Start and end follow the same rule,
+  so a block is never longer than its wall-clock length except by the repeated hour it spans.
 - The practitioner is blocked during time off, and wherever their own active appointments already
   reach their parallel capacity (computed with a sweep, so two appointments that do not overlap
   each other never count as two at once).
@@ -80,6 +87,34 @@ class Problem:
     OUTSIDE_HOURS = "outside_hours"
     PRACTITIONER_BUSY = "practitioner_busy"
     NO_ROOM = "no_room"
+
+
+# --- the wall-clock rule ------------------------------------------------------------------
+
+
+def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
+    """The first instant (epoch seconds) at which the clock in `tz` on `day` reads `time` or later.
+
+    The one home of the rule for local times that occur twice or not at all: a repeated time is
+    its first occurrence; a skipped time is the instant the clock jumps over it.
+    """
+    # combine() gives the wall-clock time on *that* date (fold=0: the first of a repeated time),
+    # so the UTC offset follows daylight saving day by day.
+    local = dt.datetime.combine(day, time, tzinfo=tz)
+    ts = int(local.timestamp())
+    if dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return ts
+    # In a gap, fold=0 reads the time with the offset from before the jump (an instant after
+    # it) and fold=1 with the offset from after (an instant before it): the jump lies between.
+    before, after = int(local.replace(fold=1).timestamp()), ts
+    offset = dt.datetime.fromtimestamp(before, tz).utcoffset()
+    while after - before > 1:
+        mid = (before + after) // 2
+        if dt.datetime.fromtimestamp(mid, tz).utcoffset() == offset:
+            before = mid
+        else:
+            after = mid
+    return after
 
 
 # --- internal helpers ----------------------------------------------------------------------
@@ -208,11 +243,7 @@ class _Context:
         return int(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=self.tz).timestamp())
 
     def local_block(self, day: dt.date, block: Block) -> tuple[int, int]:
-        # datetime.combine with a ZoneInfo gives the wall-clock time on *that* date, so the
-        # UTC offset follows daylight saving day by day.
-        start = dt.datetime.combine(day, block.start, tzinfo=self.tz).timestamp()
-        end = dt.datetime.combine(day, block.end, tzinfo=self.tz).timestamp()
-        return int(start), int(end)
+        return wall_instant(day, block.start, self.tz), wall_instant(day, block.end, self.tz)
 
 
 def _starts_for(
