@@ -15,7 +15,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 
 register = template.Library()
 
@@ -45,8 +45,11 @@ def format_local(value: dt.datetime, tz: dt.tzinfo | str, fmt: str = "H:i", *, z
 
 
 @register.filter
-def local_time(value: dt.datetime | None, tz: dt.tzinfo | str) -> str:
-    """{{ slot.start|local_time:picker.tz_name }} → "09:00", or "01:30 CST" in a repeated hour."""
-    if value is None or not tz:
+def local_time(value: dt.datetime | None, tz: dt.tzinfo | str | None = None) -> str:
+    """{{ slot.start|local_time:picker.tz_name }} → "09:00", or "01:30 CST" in a repeated hour.
+
+    Without an argument, the zone is the active one (inside `{% timezone location.timezone %}`).
+    """
+    if value is None:
         return ""
-    return format_local(value, tz)
+    return format_local(value, tz or timezone.get_current_timezone())

@@ -343,3 +343,33 @@ def test_the_desk_and_the_reschedule_pickers_label_the_repeated_hour(patient, pa
     for page in (desk, moving):
         assert ">01:30 CDT<" in page and ">01:30 CST<" in page and ">00:30<" in page
         assert f'data-start="{second_pass.isoformat()}"' in page
+
+
+def test_the_schedule_my_day_and_the_desks_appointment_page_label_the_repeated_hour(
+    front_desk_client, practitioner, practitioner_client
+):
+    zone, day = ZoneInfo("America/Chicago"), dt.date(2026, 11, 1)
+    first = dt.datetime(2026, 11, 1, 1, 30, tzinfo=zone).astimezone(dt.UTC)  # 01:30 CDT
+    with time_machine.travel(utc_at(zone, day, dt.time(8)), tick=False):
+        clinic = f.bookable_setup(tz="America/Chicago", practitioner=practitioner, duration=30, buffer=0)
+        early, late = (
+            f.AppointmentFactory(
+                start=start,
+                location=clinic.location,
+                service=clinic.service,
+                practitioner=practitioner,
+                room=clinic.rooms[0],
+            )
+            for start in (first, first + dt.timedelta(hours=1))
+        )
+        url = reverse("scheduling:schedule")
+        day_view = front_desk_client.get(url, {"location": clinic.location.pk, "day": day}).content.decode()
+        week_view = front_desk_client.get(url, {"location": clinic.location.pk, "day": day, "view": "week"})
+        my_day = practitioner_client.get(reverse("plans:my_day")).content.decode()
+        desk_page = front_desk_client.get(reverse("scheduling:desk_appointment", args=[early.pk])).content.decode()
+    # 01:30 CDT + 30 minutes is 01:00 CST; the second appointment is 01:30 CST-02:00.
+    for page in (day_view, my_day):
+        assert "01:30 CDT–01:00 CST" in page and "01:30 CST–02:00" in page
+    assert ">01:30 CDT " in week_view.content.decode() and ">01:30 CST " in week_view.content.decode()
+    assert "Sunday 1 November 2026, 01:30 CDT, until 01:00 CST" in desk_page
+    assert late.start == first + dt.timedelta(hours=1)
