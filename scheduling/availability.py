@@ -9,13 +9,9 @@ How a start time `s` is decided (all ranges half-open, [a, b)):
   days. Candidates step from the block's start by `step_minutes`; the appointment itself
   (`duration`) must end inside the block. The buffer may run past the block (cleaning after the
   last patient), but it is still held in the room and against the practitioner.
-- A block edge (start or end alike) is the FIRST instant at which the local clock on that date
-  reads the edge's time or later (`wall_instant`). So an edge that falls in a daylight-saving
-  gap (02:30 when clocks jump from 02:00 to 03:00) is the jump itself, the instant the clock
-  shows 03:00: a 01:00–02:30 block ends at the jump and offers nothing after it, and a
-  02:30–06:00 block opens at 03:00. An edge in a repeated hour (01:30 when clocks go back
-  from 02:00 to 01:00) is its first occurrence (fold=0). Start and end follow the same rule,
-  so a block is never longer than its wall-clock length except by the repeated hour it spans.
+- A block edge, start or end alike, is the first instant the local clock reads that time or
+  later (`wall_instant`): in a skipped hour, the jump (a 01:00–02:30 block ends when 02:00
+  becomes 03:00, a 02:30–06:00 block opens then); in a repeated hour, its first pass (fold=0).
 - The practitioner is blocked during time off, and wherever their own active appointments already
   reach their parallel capacity (computed with a sweep, so two appointments that do not overlap
   each other never count as two at once).
@@ -93,13 +89,9 @@ class Problem:
 
 
 def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
-    """The first instant (epoch seconds) at which the clock in `tz` on `day` reads `time` or later.
-
-    The one home of the rule for local times that occur twice or not at all: a repeated time is
-    its first occurrence; a skipped time is the instant the clock jumps over it.
-    """
-    # combine() gives the wall-clock time on *that* date (fold=0: the first of a repeated time),
-    # so the UTC offset follows daylight saving day by day.
+    """The first instant (epoch seconds) the clock in `tz` on `day` reads `time` or later: the one
+    home of the rule for local times read twice (the first pass) or never (the jump over them)."""
+    # combine() gives the wall-clock time on *that* date, so the offset follows daylight saving.
     local = dt.datetime.combine(day, time, tzinfo=tz)
     ts = int(local.timestamp())
     if dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
