@@ -29,6 +29,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -88,13 +89,20 @@ class Problem:
 # --- the wall-clock rule ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _steady(day: dt.date, tz: ZoneInfo) -> bool:
+    """No change of UTC offset on `day` (every day but two a year): each time is read exactly once."""
+    start, end = (dt.datetime.combine(d, dt.time(0), tzinfo=tz) for d in (day, day + dt.timedelta(days=1)))
+    return start.utcoffset() == end.utcoffset()
+
+
 def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
     """The first instant (epoch seconds) the clock in `tz` on `day` reads `time` or later: the one
     home of the rule for local times read twice (the first pass) or never (the jump over them)."""
     # combine() gives the wall-clock time on *that* date, so the offset follows daylight saving.
     local = dt.datetime.combine(day, time, tzinfo=tz)
     ts = int(local.timestamp())
-    if dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+    if _steady(day, tz) or dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
         return ts
     # In a gap, fold=0 reads the time with the offset from before the jump (an instant after
     # it) and fold=1 with the offset from after (an instant before it): the jump lies between.
@@ -102,10 +110,7 @@ def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
     offset = dt.datetime.fromtimestamp(before, tz).utcoffset()
     while after - before > 1:
         mid = (before + after) // 2
-        if dt.datetime.fromtimestamp(mid, tz).utcoffset() == offset:
-            before = mid
-        else:
-            after = mid
+        before, after = (mid, after) if dt.datetime.fromtimestamp(mid, tz).utcoffset() == offset else (before, mid)
     return after
 
 
