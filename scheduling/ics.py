@@ -70,11 +70,15 @@ def _transitions(tz: ZoneInfo, start: int, end: int) -> list[int]:
     return out
 
 
+def _offset(local: dt.datetime) -> dt.timedelta:
+    return local.utcoffset() or dt.timedelta(0)
+
+
 def _observance(local: dt.datetime, offset_from: dt.timedelta) -> icalendar.Component:
     sub = icalendar.TimezoneDaylight() if local.dst() else icalendar.TimezoneStandard()
     sub.add("dtstart", (local.astimezone(dt.UTC) + offset_from).replace(tzinfo=None))
     sub.add("tzoffsetfrom", offset_from)
-    sub.add("tzoffsetto", local.utcoffset())
+    sub.add("tzoffsetto", _offset(local))
     sub.add("tzname", local.tzname())
     return sub
 
@@ -88,9 +92,9 @@ def vtimezone(tz: ZoneInfo, first: dt.date, last: dt.date) -> icalendar.Timezone
     start = wall_instant(first, dt.time(0), tz)
     end = wall_instant(last + dt.timedelta(days=1), dt.time(0), tz)
     opening = dt.datetime.fromtimestamp(start, tz)
-    component.add_component(_observance(opening, opening.utcoffset()))
+    component.add_component(_observance(opening, _offset(opening)))
     for ts in _transitions(tz, start, end):
-        before = dt.datetime.fromtimestamp(ts - 1, tz).utcoffset()
+        before = _offset(dt.datetime.fromtimestamp(ts - 1, tz))
         component.add_component(_observance(dt.datetime.fromtimestamp(ts, tz), before))
     return component
 
