@@ -26,9 +26,11 @@ def is_repeated(local: dt.datetime) -> bool:
 
 
 def zone_abbreviation(local: dt.datetime) -> str:
-    """ "CDT", "AEST"; zones with no letters in the database ("-03", "+1030") read as "UTC-03"."""
+    """ "CDT", "AEST"; zones with no letters in the database ("-03", "+1030") read "UTC-03", "UTC+10:30"."""
     name = local.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name
+    if name[:1] not in "+-":
+        return name
+    return f"UTC{name[:3]}:{name[3:]}" if len(name) > 3 else f"UTC{name}"
 
 
 def format_local(value: dt.datetime, tz: dt.tzinfo | str, fmt: str = "H:i", *, zone: bool | None = None) -> str:

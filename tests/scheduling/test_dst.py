@@ -254,6 +254,15 @@ def test_an_email_time_in_the_repeated_hour_keeps_its_zone():
     )
 
 
+def test_zones_without_a_letter_abbreviation_read_as_utc_offsets():
+    """Lord Howe's clocks go back half an hour (02:00 +11 -> 01:30 +1030): both passes of 01:45."""
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    first_pass = dt.datetime(2026, 4, 4, 14, 45, tzinfo=dt.UTC)
+    assert format_local(first_pass, lord_howe) == "01:45 UTC+11"
+    assert format_local(first_pass + dt.timedelta(minutes=30), lord_howe) == "01:45 UTC+10:30"
+    assert format_local(first_pass, "America/Santiago", zone=True) == "11:45 UTC-03"
+
+
 def _slots(page: str) -> list[tuple[str, dt.datetime, str]]:
     """(link, instant, label) of each time button on the booking page."""
     found = re.findall(r'<a class="btn btn-outline-primary" href="([^"]+)" data-start="([^"]+)">([^<]+)</a>', page)
