@@ -9,6 +9,9 @@ How a start time `s` is decided (all ranges half-open, [a, b)):
   days. Candidates step from the block's start by `step_minutes`; the appointment itself
   (`duration`) must end inside the block. The buffer may run past the block (cleaning after the
   last patient), but it is still held in the room and against the practitioner.
+- A block edge, start or end alike, is the first instant the local clock reads that time or
+  later (`wall_instant`): in a skipped hour, the jump (a 01:00–02:30 block ends when 02:00
+  becomes 03:00, a 02:30–06:00 block opens then); in a repeated hour, its first pass (fold=0).
 - The practitioner is blocked during time off, and wherever their own active appointments already
   reach their parallel capacity (computed with a sweep, so two appointments that do not overlap
   each other never count as two at once).
@@ -26,6 +29,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -80,6 +84,34 @@ class Problem:
     OUTSIDE_HOURS = "outside_hours"
     PRACTITIONER_BUSY = "practitioner_busy"
     NO_ROOM = "no_room"
+
+
+# --- the wall-clock rule ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _steady(day: dt.date, tz: ZoneInfo) -> bool:
+    """No change of UTC offset on `day` (every day but two a year): each time is read exactly once."""
+    start, end = (dt.datetime.combine(d, dt.time(0), tzinfo=tz) for d in (day, day + dt.timedelta(days=1)))
+    return start.utcoffset() == end.utcoffset()
+
+
+def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
+    """The first instant (epoch seconds) the clock in `tz` on `day` reads `time` or later: the one
+    home of the rule for local times read twice (the first pass) or never (the jump over them)."""
+    # combine() gives the wall-clock time on *that* date, so the offset follows daylight saving.
+    local = dt.datetime.combine(day, time, tzinfo=tz)
+    ts = int(local.timestamp())
+    if _steady(day, tz) or dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return ts
+    # In a gap, fold=0 reads the time with the offset from before the jump (an instant after
+    # it) and fold=1 with the offset from after (an instant before it): the jump lies between.
+    before, after = int(local.replace(fold=1).timestamp()), ts
+    offset = dt.datetime.fromtimestamp(before, tz).utcoffset()
+    while after - before > 1:
+        mid = (before + after) // 2
+        before, after = (mid, after) if dt.datetime.fromtimestamp(mid, tz).utcoffset() == offset else (before, mid)
+    return after
 
 
 # --- internal helpers ----------------------------------------------------------------------
@@ -208,11 +240,7 @@ class _Context:
         return int(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(0), tzinfo=self.tz).timestamp())
 
     def local_block(self, day: dt.date, block: Block) -> tuple[int, int]:
-        # datetime.combine with a ZoneInfo gives the wall-clock time on *that* date, so the
-        # UTC offset follows daylight saving day by day.
-        start = dt.datetime.combine(day, block.start, tzinfo=self.tz).timestamp()
-        end = dt.datetime.combine(day, block.end, tzinfo=self.tz).timestamp()
-        return int(start), int(end)
+        return wall_instant(day, block.start, self.tz), wall_instant(day, block.end, self.tz)
 
 
 def _starts_for(

@@ -12,23 +12,22 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat
 
 from . import ics
 from .models import Appointment, Notification, NotificationKind
+from .templatetags.local_time import format_local
 
 
 def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-WHEN_FORMAT = r"l j F Y, H:i T"
+WHEN_FORMAT = r"l j F Y, H:i"
 
 
 def local_when(value, tz) -> str:
-    """ "Monday 9 March 2026, 09:00 EDT" in the given zone. Formatted here, not in the template,
-    because Django's |date filter would first convert to the site's TIME_ZONE."""
-    return dateformat.format(value.astimezone(tz), WHEN_FORMAT)
+    """ "Monday 9 March 2026, 09:00 EDT" in the given zone (see templatetags.local_time)."""
+    return format_local(value, tz, WHEN_FORMAT, zone=True)
 
 
 def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
@@ -45,7 +44,7 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             local_start=appt.local_start,
             local_end=appt.local_end,
             when=local_when(appt.start, appt.location.tz),
-            end_time=dateformat.format(appt.local_end, "H:i"),
+            end_time=format_local(appt.end, appt.location.tz),
             my_appointments_url=site_url(reverse("scheduling:my_appointments")),
             intake_url=site_url(reverse("patients:intake")),
         )

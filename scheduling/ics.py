@@ -1,7 +1,13 @@
 """iCalendar files: one appointment (download, email attachment), a series, a practitioner's feed.
 
 - DTSTART/DTEND carry TZID = the location's IANA zone (with its VTIMEZONE), so calendars show the
-  clinic's local time whatever the viewer's zone.
+  clinic's local time whatever the viewer's zone. A time in the second pass of a repeated hour
+  (01:30 CST after 01:30 CDT) is written in UTC instead: RFC 5545 §3.3.5 reads a repeated local
+  time with a TZID as its first occurrence.
+- The VTIMEZONE is built here from zoneinfo (`vtimezone`), one observance per transition. Each
+  DTSTART is the onset's wall-clock time read with the offset in force *before* it (TZOFFSETFROM,
+  RFC 5545 §3.6.5): New York's spring change is 02:00 -0500, not 03:00. icalendar's own
+  generator (`add_missing_timezones`) writes the after-change time there, an hour late.
 - UID is the appointment's `ics_uid` (stable across reschedules); SEQUENCE its `sequence`.
 - A cancelled appointment is METHOD:CANCEL with STATUS:CANCELLED.
 """
@@ -11,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.utils import timezone
 
+from .availability import wall_instant
 from .models import Appointment, AppointmentStatus
 
 PRODID = "-//Acuclinic//Booking//EN"
@@ -38,14 +46,74 @@ def _calendar(method: str) -> icalendar.Calendar:
     return cal
 
 
+def _transitions(tz: ZoneInfo, start: int, end: int) -> list[int]:
+    """Epoch seconds in [start, end) at which the zone's offset, abbreviation or DST flag changes."""
+
+    def state(ts: int) -> tuple:
+        local = dt.datetime.fromtimestamp(ts, tz)
+        return local.utcoffset(), local.tzname(), local.dst()
+
+    out: list[int] = []
+    day = 86400  # zones change at most once in a day
+    ts, current = start, state(start)
+    while ts < end:
+        nxt = min(ts + day, end)
+        if state(nxt) != current:
+            lo, hi = ts, nxt
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if state(mid) == current else (lo, mid)
+            out.append(hi)
+            current = state(hi)
+            nxt = hi
+        ts = nxt
+    return out
+
+
+def _offset(local: dt.datetime) -> dt.timedelta:
+    return local.utcoffset() or dt.timedelta(0)
+
+
+def _observance(local: dt.datetime, offset_from: dt.timedelta) -> icalendar.Component:
+    sub = icalendar.TimezoneDaylight() if local.dst() else icalendar.TimezoneStandard()
+    sub.add("dtstart", (local.astimezone(dt.UTC) + offset_from).replace(tzinfo=None))
+    sub.add("tzoffsetfrom", offset_from)
+    sub.add("tzoffsetto", _offset(local))
+    sub.add("tzname", local.tzname())
+    return sub
+
+
+def vtimezone(tz: ZoneInfo, first: dt.date, last: dt.date) -> icalendar.Timezone:
+    """A VTIMEZONE for `tz` covering the local days first..last: the observance in force at the
+    start of `first`, then one per transition, each onset written as local time at the offset it
+    changes from."""
+    component = icalendar.Timezone()
+    component.add("tzid", tz.key)
+    start = wall_instant(first, dt.time(0), tz)
+    end = wall_instant(last + dt.timedelta(days=1), dt.time(0), tz)
+    opening = dt.datetime.fromtimestamp(start, tz)
+    component.add_component(_observance(opening, _offset(opening)))
+    for ts in _transitions(tz, start, end):
+        before = _offset(dt.datetime.fromtimestamp(ts - 1, tz))
+        component.add_component(_observance(dt.datetime.fromtimestamp(ts, tz), before))
+    return component
+
+
+def _ics_time(value: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    local = value.astimezone(tz)
+    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+        return value.astimezone(dt.UTC)  # the second 01:30 of a repeated hour: see the module docstring
+    return local
+
+
 def _event(appt: Appointment, *, summary: str, stamp: dt.datetime, description: str = "") -> icalendar.Event:
     tz = appt.location.tz
     ev = icalendar.Event()
     ev.add("uid", f"{appt.ics_uid}@{UID_DOMAIN}")
     ev.add("sequence", appt.sequence)
     ev.add("dtstamp", stamp.astimezone(dt.UTC))
-    ev.add("dtstart", appt.start.astimezone(tz))
-    ev.add("dtend", appt.end.astimezone(tz))
+    ev.add("dtstart", _ics_time(appt.start, tz))
+    ev.add("dtend", _ics_time(appt.end, tz))
     ev.add("summary", summary)
     ev.add("location", f"{appt.location.name}, {appt.location.address}".replace("\n", ", "))
     if description:
@@ -58,12 +126,18 @@ def _event(appt: Appointment, *, summary: str, stamp: dt.datetime, description: 
 
 
 def _finish(cal: icalendar.Calendar, appts: list[Appointment]) -> bytes:
-    if appts:
-        first = min(a.start for a in appts)
-        last = max(a.end for a in appts)
-        cal.add_missing_timezones(
-            first_date=first.date() - dt.timedelta(days=366), last_date=last.date() + dt.timedelta(days=366)
-        )
+    # Each zone's block covers its events with a year either side, as calendar programs expect.
+    spans: dict[str, tuple[ZoneInfo, dt.datetime, dt.datetime]] = {}
+    for a in appts:
+        tz = a.location.tz
+        _, first, last = spans.get(tz.key, (tz, a.start, a.end))
+        spans[tz.key] = (tz, min(first, a.start), max(last, a.end))
+    margin = dt.timedelta(days=366)
+    # Time zones first: some calendar programs read the file in one pass.
+    cal.subcomponents[:0] = [
+        vtimezone(tz, first.astimezone(tz).date() - margin, last.astimezone(tz).date() + margin)
+        for tz, first, last in sorted(spans.values(), key=lambda s: s[0].key)
+    ]
     return cal.to_ical()
 
 

@@ -20,6 +20,7 @@ from clinic.models import ClinicPolicy, Location, PractitionerProfile, Service
 
 from . import availability as av
 from . import queries
+from .templatetags.local_time import format_local
 
 # page_url(**params) -> the page's URL with these query parameters (day=..., start_from=...).
 PageUrl = Callable[..., str]
@@ -67,9 +68,8 @@ def day_page(
 
 
 def slot_label(start: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:
-    """A time as the clinic's wall clock shows it. Formatted here, not in the template, because
-    Django's |time filter would convert to the site's TIME_ZONE first."""
-    return start.astimezone(tz).strftime("%H:%M")
+    """A time as the clinic's wall clock shows it, with the zone in a repeated hour (format_local)."""
+    return format_local(start, tz)
 
 
 def slot_picker(

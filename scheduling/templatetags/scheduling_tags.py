@@ -8,10 +8,11 @@ appointment's own location zone instead.
 from __future__ import annotations
 
 from django import template
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from .. import queries
 from ..emails import local_when
+from .local_time import format_local
 
 register = template.Library()
 
@@ -24,8 +25,9 @@ def when(appointment) -> str:
 
 @register.filter
 def local_format(appointment, fmt: str = "D j M, H:i") -> str:
-    """The appointment's start formatted with a Django date format, in the location's zone."""
-    return dateformat.format(appointment.start.astimezone(appointment.location.tz), fmt)
+    """The appointment's start formatted with a Django date format, in the location's zone (with
+    the zone's abbreviation when the time falls in a repeated hour)."""
+    return format_local(appointment.start, appointment.location.tz, fmt)
 
 
 @register.inclusion_tag("scheduling/_patient_appointments.html")
