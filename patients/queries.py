@@ -139,7 +139,8 @@ def intake_statuses(patient_ids: Iterable[int]) -> dict[int, IntakeStatus]:
         return {}
     held = _held_ids(ids)
     rows = Intake.objects.filter(patient_id__in=ids).values_list("patient_id", "completed_at")
-    complete, started = set(), set()
+    complete: set[int] = set()
+    started: set[int] = set()
     for pid, completed_at in rows:
         (complete if completed_at else started).add(pid)
     out = {}
@@ -164,7 +165,7 @@ def with_intake_status(patients: Iterable[Patient]) -> list[Patient]:
     patients = list(patients)
     statuses = intake_statuses(p.pk for p in patients)
     for p in patients:
-        p.intake_status = statuses.get(p.pk, IntakeStatus.MISSING)
+        p.intake_status = statuses.get(p.pk, IntakeStatus.MISSING)  # type: ignore[attr-defined]
     return patients
 
 
@@ -234,7 +235,7 @@ def alerts_for_patients(patient_ids: Iterable[int]) -> dict[int, Alerts]:
             FlagCategory.RED_FLAG: a.red_flags,
             FlagCategory.CONTRAINDICATION: a.contraindications,
             FlagCategory.PRECAUTION: a.precautions,
-        }[flag.category].append(flag)
+        }[flag.category].append(flag)  # type: ignore[index]  # a TextChoices member is its str value
     latest_ids = (
         Patient.objects.filter(pk__in=ids)
         .annotate(
@@ -306,7 +307,8 @@ def chart(patient: Patient) -> dict:
                 intake_views.append(response_view(by_key[key]))
     alerts = patient_alerts(patient)
     reviews = list(SafetyReview.objects.filter(patient=patient).select_related("reviewed_by").prefetch_related("flags"))
-    patient.intake_status = intake_status(patient)  # the badge tag reuses it
+    status = intake_status(patient)
+    patient.intake_status = status  # type: ignore[attr-defined]  # the badge tag reuses it
     return {
         "patient": patient,
         "intake": intake,
@@ -318,7 +320,7 @@ def chart(patient: Patient) -> dict:
         "reviews": reviews,
         "consents": list(Consent.objects.filter(patient=patient).order_by("-signed_at")),
         "pregnancy_points": pregnancy_points_to_avoid() if alerts.pregnancy else [],
-        "status": patient.intake_status,
+        "status": status,
         "outcomes": outcome_changes(history),
     }
 
@@ -363,7 +365,7 @@ def outcome_series(history: Iterable[QuestionnaireResponse]) -> dict[str, list[t
     for r in sorted(done, key=lambda r: (r.submitted_at, r.pk)):
         for k, v in (r.scores or {}).items():
             if k in KEY_SCORES and k != "duration" and v.get("value") is not None:
-                series.setdefault(k, []).append((r.submitted_at, v["value"]))
+                series.setdefault(k, []).append((r.submitted_at, v["value"]))  # type: ignore[arg-type]  # submitted
     return series
 
 

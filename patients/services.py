@@ -515,7 +515,7 @@ def intake_step_save(*, intake: Intake, slug: str, answers: Mapping[str, Any]) -
     if step.is_consent:
         raise ValueError("The consent step is saved by consent_sign().")
     response = intake_response(intake=intake, instrument_key=step.instrument)
-    result = response_section_save(response=response, section=step.section, answers=answers)
+    result = response_section_save(response=response, section=step.section, answers=answers)  # type: ignore[arg-type]
     _mark_step(intake, slug)
     return result
 
@@ -534,7 +534,7 @@ def _intake_complete(intake: Intake) -> Intake:
                 (
                     st.slug
                     for st in intake_flow.steps_of(instrument)
-                    if set(exc.errors) & _section_items(definition, st.section)
+                    if set(exc.errors) & _section_items(definition, st.section)  # type: ignore[arg-type]
                 ),
                 None,
             )

@@ -86,7 +86,7 @@ class Problem:
 
 
 def _ts(d: dt.datetime | int) -> int:
-    if type(d) is int:
+    if isinstance(d, int):
         return d
     if d.tzinfo is None:
         raise ValueError("availability works with aware datetimes only")

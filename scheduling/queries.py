@@ -187,14 +187,14 @@ def availability_inputs(
                 rooms[rid].append((start, busy_until))
             if pid in own:
                 own[pid].append((start, busy_until))
-        for pid, start, end in (
+        for pid, off_start, off_end in (
             TimeOff.objects.filter(  # q5
                 practitioner_id__in=pids, start__lt=window_end, end__gt=window_start
             )
             .order_by()
             .values_list("practitioner_id", "start", "end")
         ):
-            off[pid].append((start, end))
+            off[pid].append((off_start, off_end))
 
     practitioners = [
         av.PractitionerSchedule(
