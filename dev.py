@@ -308,6 +308,25 @@ def ensure_uv() -> Path:
     return uv
 
 
+def ours_of_conflict(text: str) -> str:
+    """A merge-conflicted lock with only our side of each conflict. uv keeps the versions already in its output
+    file, so the other side's pins are lost only where both sides changed them; the requirements files (merged by
+    hand) then decide what is added."""
+    out, side = [], "both"
+    for line in text.splitlines(keepends=True):
+        if line.startswith("<<<<<<< "):
+            side = "ours"
+        elif line.startswith("||||||| ") and side == "ours":
+            side = "base"
+        elif line.rstrip("\n") == "=======" and side in {"ours", "base"}:
+            side = "theirs"
+        elif line.startswith(">>>>>>> ") and side == "theirs":
+            side = "both"
+        elif side in {"both", "ours"}:
+            out.append(line)
+    return "".join(out)
+
+
 def lock_command(uv: Path, lock: Path, *extra: str) -> list[str]:
     cmd = [str(uv), "pip", "compile", "--quiet", "--generate-hashes", "--universal", "--python-version", "3.11"]
     cmd += ["--custom-compile-command", LOCK_COMMAND, LOCK_SOURCES[lock].name, "--output-file", lock.name]
@@ -322,11 +341,9 @@ def cmd_lock(argv: list[str]) -> int:
     ensure_venv()
     uv = ensure_uv()
     for lock in (RUN_LOCK, DEV_LOCK):
-        if lock.exists() and re.search(r"^(<<<<<<<|>>>>>>>) ", lock.read_text(), re.MULTILINE):
-            # uv keeps the versions of the existing output file; a conflicted one cannot be read, so start afresh
-            # (the top-level versions come from the requirements files anyway).
-            say(f"{lock.name} has merge-conflict markers: resolving it afresh.")
-            lock.unlink()
+        if lock.exists() and re.search(r"^<<<<<<< ", lock.read_text(), re.MULTILINE):
+            say(f"{lock.name} has merge-conflict markers: keeping our side's pins, then locking again.")
+            lock.write_text(ours_of_conflict(lock.read_text()))
         say(f"Locking {LOCK_SOURCES[lock].name} -> {lock.name} ...")
         cmd = lock_command(uv, lock, *extra)
         code = 1 if offline else subprocess.run(cmd, cwd=ROOT, env=child_env()).returncode

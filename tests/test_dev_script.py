@@ -119,3 +119,17 @@ def test_a_requirement_added_without_relocking_is_reported(dev, tmp_path):
         "pytest==9.1.0 \\\n    --hash=sha256:cc\n"
     )
     assert dev.stale_requirements(dev_txt, lock) == ["pytest==9.2.0", "matplotlib==3.10.0", "numpy"]
+
+
+def test_a_lock_with_merge_conflicts_keeps_our_side(dev):
+    conflicted = (
+        "amqp==5.4.2 \\\n    --hash=sha256:aa\n"
+        "<<<<<<< HEAD\ncelery==5.7.0 \\\n    --hash=sha256:bb\n"
+        "||||||| base\ncelery==5.6.0 \\\n"
+        "=======\ncelery==5.7.1 \\\n    --hash=sha256:cc\n"
+        ">>>>>>> w3\nwhitenoise==6.12.0 \\\n    --hash=sha256:dd\n"
+    )
+    assert dev.ours_of_conflict(conflicted) == (
+        "amqp==5.4.2 \\\n    --hash=sha256:aa\ncelery==5.7.0 \\\n    --hash=sha256:bb\n"
+        "whitenoise==6.12.0 \\\n    --hash=sha256:dd\n"
+    )
