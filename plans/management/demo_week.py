@@ -33,6 +33,15 @@ LONGEST = dt.timedelta(minutes=75)
 NO_SHOW_EVERY = 5  # one past visit in five
 ARRIVES_EARLY = dt.timedelta(minutes=30)  # a patient due this soon is already in the waiting room
 ESTABLISHED = (AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)
+# What became of the visits, in the order of a visit's life (for the summary seed_demo prints).
+OUTCOMES = (
+    "completed",
+    "no-show",
+    "under way (not arrived)",
+    "under way (checked in)",
+    "waiting (checked in)",
+    "booked",
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,9 @@ class WeekResult:
     def summary(self) -> str:
         if not self.booked:
             return "no new appointments (each day of the week already has some)"
-        parts = [f"{n} {label}" for label, n in sorted(self.booked.items())]
-        return f"{sum(self.booked.values())} new appointments: " + ", ".join(parts)
+        parts = [f"{label}: {self.booked[label]}" for label in OUTCOMES if self.booked[label]]
+        skipped = f"; {self.skipped} times the rules refused were skipped" if self.skipped else ""
+        return f"{sum(self.booked.values())} new appointments ({', '.join(parts)}{skipped})"
 
 
 def _floor(when: dt.datetime, minutes: int = 15) -> dt.datetime:
@@ -121,7 +131,7 @@ def _play_out(appt: Appointment, *, now: dt.datetime, desk: User | None, no_show
     if end <= now and no_show:
         later = appt.start + dt.timedelta(minutes=20)
         scheduling_services.appointment_mark_no_show(appointment=appt, by=desk, now=later)
-        return "no-shows"
+        return "no-show"
     if end <= now:
         scheduling_services.appointment_check_in(appointment=appt, by=desk, now=arrived)
         scheduling_services.appointment_complete(appointment=appt)
@@ -130,11 +140,11 @@ def _play_out(appt: Appointment, *, now: dt.datetime, desk: User | None, no_show
         # Alternately the patient has not come yet (the desk may mark a no-show) or is in with the practitioner.
         if under_way % 2 == 1:
             scheduling_services.appointment_check_in(appointment=appt, by=desk, now=arrived)
-            return "under way, checked in"
-        return "under way, not arrived"
+            return "under way (checked in)"
+        return "under way (not arrived)"
     if appt.start - now <= ARRIVES_EARLY:
         scheduling_services.appointment_check_in(appointment=appt, by=desk, now=now)
-        return "checked in, waiting"
+        return "waiting (checked in)"
     return "booked"
 
 
