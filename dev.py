@@ -4,12 +4,21 @@
     python3 dev.py run      # virtualenv + requirements, migrate, seed the demo clinic,
                             # then web server + Celery worker + Celery beat; Ctrl-C stops all three
     python3 dev.py test     # virtualenv + dev requirements, then pytest: unit suite + browser (e2e) tests
+    python3 dev.py typecheck  # mypy over the services, queries and pure modules (files listed in pyproject.toml)
+    python3 dev.py lock     # regenerate requirements.lock and requirements-dev.lock after editing requirements*.txt
 
 Options:
     run  [--host 127.0.0.1] [--port 8000] [--no-seed] [--no-reload]
+         SITE_URL (the address in emails' links) follows --host/--port unless the environment or .env sets it.
     test [--integration] [PYTEST ARGS...]
          Anything after `test` that dev.py does not know goes to pytest, e.g. `python3 dev.py test -x tests/clinic`.
          --integration runs only the integration suite (real PostgreSQL, Redis and a Celery worker, see README).
+    lock [--offline] [--upgrade | --upgrade-package NAME ...]
+         Pins the whole tree with hashes (uv pip compile), keeping every version already in the locks unless told
+         to upgrade. Tries the package index, then uv's cache alone (--offline skips the index).
+
+The virtualenv is installed from the locks with `pip install --require-hashes` and reinstalled only when a lock
+changes; a lock older than its requirements file stops dev.py with the command that refreshes it.
 
 Environment: CI=true turns a missing chromium into a failure instead of a skip. HEARTBEAT_SECONDS (read by the
 settings) makes beat send the heartbeat more often than once a minute, to watch the worker at work.
@@ -22,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -38,6 +48,11 @@ STAMP = VENV / ".acuclinic-requirements.json"
 ENV_FILE = ROOT / ".env"
 RUN_REQUIREMENTS = ROOT / "requirements.txt"
 DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
+# What is installed: the whole tree pinned with hashes, generated from the requirements files by `dev.py lock`.
+RUN_LOCK = ROOT / "requirements.lock"
+DEV_LOCK = ROOT / "requirements-dev.lock"
+LOCK_SOURCES = {RUN_LOCK: RUN_REQUIREMENTS, DEV_LOCK: DEV_REQUIREMENTS}
+LOCK_COMMAND = "python3 dev.py lock"
 WANTED_PYTHON = (3, 11)
 
 # The integration suite's services, as CI runs them (see .ci/run). Used by `test --integration` when unset.
@@ -156,6 +171,43 @@ def requirements_hash(path: Path, seen: set[Path] | None = None) -> str:
     return digest.hexdigest()
 
 
+_REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(==\s*[^\s;\\#]+)?")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_pins(path: Path) -> dict[str, str | None]:
+    """Package name -> pinned version (None when not pinned with ==) for a requirements or lock file and the
+    requirements files it includes with -r."""
+    pins: dict[str, str | None] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) == 2 and parts[0] in {"-r", "--requirement"}:
+            pins.update(requirement_pins(path.parent / parts[1]))
+            continue
+        match = _REQUIREMENT.match(line)
+        if match and not line.startswith("-"):
+            version = match.group(2)
+            pins[_normalise(match.group(1))] = version[2:].strip() if version else None
+    return pins
+
+
+def stale_requirements(requirements: Path, lock: Path) -> list[str]:
+    """The requirements that `lock` does not satisfy (missing, or pinned to another version): empty when it is
+    up to date. Catches a dependency added to requirements*.txt without `dev.py lock`."""
+    locked = requirement_pins(lock)
+    stale = []
+    for name, version in requirement_pins(requirements).items():
+        if name not in locked or (version is not None and locked[name] != version):
+            stale.append(f"{name}=={version}" if version else name)
+    return stale
+
+
 def _read_stamp() -> dict[str, str]:
     try:
         return json.loads(STAMP.read_text())
@@ -163,20 +215,33 @@ def _read_stamp() -> dict[str, str]:
         return {}
 
 
-def ensure_requirements(requirements: Path) -> None:
-    """pip install, unless a stamp says this exact set (or the dev set, which includes it) is installed."""
-    stamp = _read_stamp()
-    wanted = requirements_hash(requirements)
-    if stamp.get(requirements.name) == wanted:
-        return
-    if requirements == RUN_REQUIREMENTS and stamp.get(DEV_REQUIREMENTS.name) == requirements_hash(DEV_REQUIREMENTS):
-        return  # requirements-dev.txt includes requirements.txt
-    say(f"Installing {requirements.name} into {VENV.name}/ (the first time takes a minute or two) ...")
+def _pip_install(*args: str) -> int:
     cmd = [str(VENV_PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--progress-bar", "off"]
-    result = subprocess.run([*cmd, "-r", str(requirements)], cwd=ROOT)
-    if result.returncode != 0:
-        die(f"pip could not install {requirements.name} (see pip's output above).")
-    stamp[requirements.name] = wanted
+    return subprocess.run([*cmd, *args], cwd=ROOT).returncode
+
+
+def ensure_requirements(lock: Path) -> None:
+    """pip install the lock (hash-checked), unless a stamp says this exact lock (or the dev lock, which pins the
+    same runtime packages) is installed."""
+    source = LOCK_SOURCES[lock]
+    if not lock.exists():
+        die(f"{lock.name} is missing. Generate it from {source.name} with `{LOCK_COMMAND}`.")
+    stale = stale_requirements(source, lock)
+    if stale:
+        die(
+            f"{lock.name} is out of date with {source.name} (it does not pin {', '.join(stale)}). "
+            f"Run `{LOCK_COMMAND}` and commit both lock files."
+        )
+    stamp = _read_stamp()
+    wanted = requirements_hash(lock)
+    if stamp.get(lock.name) == wanted:
+        return
+    if lock == RUN_LOCK and DEV_LOCK.exists() and stamp.get(DEV_LOCK.name) == requirements_hash(DEV_LOCK):
+        return  # requirements-dev.lock pins every runtime package at the same version (see cmd_lock)
+    say(f"Installing {lock.name} into {VENV.name}/ (the first time takes a minute or two) ...")
+    if _pip_install("--require-hashes", "-r", str(lock)) != 0:
+        die(f"pip could not install {lock.name} (see pip's output above).")
+    stamp[lock.name] = wanted
     STAMP.write_text(json.dumps(stamp, indent=2) + "\n")
 
 
@@ -186,8 +251,8 @@ def ensure_env_file() -> None:
         say(f"Wrote {ENV_FILE.name} with development defaults (DEBUG=true, SQLite and broker in var/).")
 
 
-def child_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
+def child_env(base: dict[str, str] | None = None, /, **extra: str) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
     env.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
     env["PYTHONUNBUFFERED"] = "1"  # logs reach the terminal as they happen, not in 4 KB lumps
     env["VIRTUAL_ENV"] = str(VENV)
@@ -196,13 +261,137 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+def manage(*args: str, capture: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(VENV_PY), "manage.py", *args], cwd=ROOT, env=child_env(), text=True, capture_output=capture
+        [str(VENV_PY), "manage.py", *args], cwd=ROOT, env=env or child_env(), text=True, capture_output=capture
     )
 
 
+# --- lock -----------------------------------------------------------------------------------------
+
+
+def _lock_entry(lock: Path, name: str) -> str:
+    """One package's lines in a lock (its pin and hashes), or "" when the lock does not pin it."""
+    lines: list[str] = []
+    for line in lock.read_text().splitlines() if lock.exists() else []:
+        if lines and (line.startswith(" ") or lines[-1].endswith("\\")):
+            if line.strip().startswith("--hash"):
+                lines.append(line)
+            continue
+        if lines:
+            break
+        match = _REQUIREMENT.match(line)
+        if match and _normalise(match.group(1)) == name:
+            lines.append(line)
+    return "\n".join(lines).rstrip("\\ ") + "\n" if lines else ""
+
+
+def ensure_uv() -> Path:
+    """The venv's uv, at the version requirements-dev.txt pins; installed hash-checked from the dev lock when it
+    pins that version (a stale lock still has a usable uv), else from the index."""
+    uv = VENV / "bin" / "uv"
+    wanted = requirement_pins(DEV_REQUIREMENTS).get("uv")
+    if uv.exists():
+        out = subprocess.run([str(uv), "--version"], capture_output=True, text=True)
+        if out.returncode == 0 and (wanted is None or out.stdout.split()[1:2] == [wanted]):
+            return uv
+    entry = _lock_entry(DEV_LOCK, "uv")
+    if entry and (wanted is None or f"=={wanted}" in entry.splitlines()[0]):
+        pinned = VENV / ".uv-requirement.txt"
+        pinned.write_text(entry)
+        code = _pip_install("--require-hashes", "-r", str(pinned))
+        pinned.unlink()
+    else:
+        code = _pip_install(f"uv=={wanted}" if wanted else "uv")
+    if code != 0 or not uv.exists():
+        die("could not install uv, which writes the lock files (see pip's output above).")
+    return uv
+
+
+def ours_of_conflict(text: str) -> str:
+    """A merge-conflicted lock with only our side of each conflict. uv keeps the versions already in its output
+    file, so the other side's pins are lost only where both sides changed them; the requirements files (merged by
+    hand) then decide what is added."""
+    out, side = [], "both"
+    for line in text.splitlines(keepends=True):
+        if line.startswith("<<<<<<< "):
+            side = "ours"
+        elif line.startswith("||||||| ") and side == "ours":
+            side = "base"
+        elif line.rstrip("\n") == "=======" and side in {"ours", "base"}:
+            side = "theirs"
+        elif line.startswith(">>>>>>> ") and side == "theirs":
+            side = "both"
+        elif side in {"both", "ours"}:
+            out.append(line)
+    return "".join(out)
+
+
+def lock_command(uv: Path, lock: Path, *extra: str) -> list[str]:
+    cmd = [str(uv), "pip", "compile", "--quiet", "--generate-hashes", "--universal", "--python-version", "3.11"]
+    cmd += ["--custom-compile-command", LOCK_COMMAND, LOCK_SOURCES[lock].name, "--output-file", lock.name]
+    if lock == DEV_LOCK:
+        cmd += ["--constraint", RUN_LOCK.name]  # the dev set pins each runtime package as production does
+    return [*cmd, *extra]
+
+
+def cmd_lock(argv: list[str]) -> int:
+    offline = "--offline" in argv
+    extra = [a for a in argv if a != "--offline"]
+    ensure_venv()
+    uv = ensure_uv()
+    for lock in (RUN_LOCK, DEV_LOCK):
+        if lock.exists() and re.search(r"^<<<<<<< ", lock.read_text(), re.MULTILINE):
+            say(f"{lock.name} has merge-conflict markers: keeping our side's pins, then locking again.")
+            lock.write_text(ours_of_conflict(lock.read_text()))
+        say(f"Locking {LOCK_SOURCES[lock].name} -> {lock.name} ...")
+        cmd = lock_command(uv, lock, *extra)
+        code = 1 if offline else subprocess.run(cmd, cwd=ROOT, env=child_env()).returncode
+        if code != 0:
+            if not offline:
+                say("dev.py: the package index did not answer; trying uv's cache alone (--offline).")
+            code = subprocess.run([*cmd, "--offline"], cwd=ROOT, env=child_env()).returncode
+        if code != 0:
+            die(f"uv could not lock {LOCK_SOURCES[lock].name} (see above).")
+    say(f"Wrote {RUN_LOCK.name} and {DEV_LOCK.name}. Commit both; the next dev.py command installs them.")
+    return 0
+
+
 # --- run ------------------------------------------------------------------------------------------
+
+
+def site_url(host: str, port: int) -> str:
+    """The address the browser uses for `run --host H --port N` (a wildcard bind is reached as localhost)."""
+    if host in {"", "0.0.0.0", "::"}:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def env_file_sets(name: str, env_file: Path) -> bool:
+    """Whether a .env file gives `name` a non-empty value (the settings read it with django-environ)."""
+    try:
+        text = env_file.read_text()
+    except OSError:
+        return False
+    for line in text.splitlines():
+        match = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
+        if match and match.group(1) == name and match.group(2).strip().strip("'\"").strip():
+            return True
+    return False
+
+
+def run_env(
+    *, host: str, port: int, environ: dict[str, str] | None = None, env_file: Path = ENV_FILE
+) -> dict[str, str]:
+    """The children's environment for `run`: SITE_URL follows --host/--port so emails link to this server,
+    unless the environment or .env sets SITE_URL on purpose."""
+    base = dict(os.environ if environ is None else environ)
+    extra = {}
+    if not base.get("SITE_URL") and not env_file_sets("SITE_URL", env_file):
+        extra["SITE_URL"] = site_url(host, port)
+    return child_env(base, **extra)
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -238,9 +427,10 @@ def _die_with_parent() -> None:
 class Child:
     """One long-running process in its own process group, its output prefixed with its name."""
 
-    def __init__(self, name: str, argv: list[str], *, term_whole_group: bool) -> None:
+    def __init__(self, name: str, argv: list[str], *, term_whole_group: bool, env: dict[str, str]) -> None:
         self.name = name
         self.argv = argv
+        self.env = env
         # Celery's main process stops its own pool (warm shutdown); a SIGTERM to the pool processes as well
         # would only make it log them as killed. runserver's reloader parent does not pass SIGTERM to its
         # child, so the web server's whole group gets it.
@@ -253,7 +443,7 @@ class Child:
         self.proc = subprocess.Popen(
             self.argv,
             cwd=ROOT,
-            env=child_env(),
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -323,14 +513,15 @@ def cmd_run(argv: list[str]) -> int:
     opts = parser.parse_args(argv)
 
     ensure_venv()
-    ensure_requirements(RUN_REQUIREMENTS)
+    ensure_requirements(RUN_LOCK)
     ensure_env_file()
+    env = run_env(host=opts.host, port=opts.port)
 
     if not _port_is_free(opts.host, opts.port):
         die(f"port {opts.port} on {opts.host} is already in use. Stop whatever uses it, or pass --port N.")
 
     say("Applying migrations ...")
-    if manage("migrate", "--noinput").returncode != 0:
+    if manage("migrate", "--noinput", env=env).returncode != 0:
         die("manage.py migrate failed (see above).")
 
     seed_output = ""
@@ -338,7 +529,7 @@ def cmd_run(argv: list[str]) -> int:
         say("Skipping the demo data (--no-seed).")
     elif seed_demo_available():
         say("Seeding the demo clinic (manage.py seed_demo; safe to repeat) ...")
-        result = manage("seed_demo", capture=True)
+        result = manage("seed_demo", capture=True, env=env)
         sys.stdout.write(result.stdout)
         sys.stderr.write(result.stderr)
         if result.returncode != 0:
@@ -353,15 +544,21 @@ def cmd_run(argv: list[str]) -> int:
     if opts.no_reload:
         runserver.append("--noreload")
     children = [
-        Child("web", runserver, term_whole_group=True),
+        Child("web", runserver, term_whole_group=True, env=env),
         Child(
             "worker",
             # gossip/mingle/heartbeat talk between workers over broadcast, which the filesystem broker lacks.
             [str(bin_dir / "celery"), "-A", "clinic", "worker", "--loglevel", "INFO", "--concurrency", "2"]
             + ["--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", "dev-worker@%h"],
             term_whole_group=False,
+            env=env,
         ),
-        Child("beat", [str(bin_dir / "celery"), "-A", "clinic", "beat", "--loglevel", "INFO"], term_whole_group=False),
+        Child(
+            "beat",
+            [str(bin_dir / "celery"), "-A", "clinic", "beat", "--loglevel", "INFO"],
+            term_whole_group=False,
+            env=env,
+        ),
     ]
 
     stop = threading.Event()
@@ -384,7 +581,7 @@ def cmd_run(argv: list[str]) -> int:
     width = max(len(c.name) for c in children)
     pumps = [child.pump_output(lock, width) for child in children]
 
-    url = f"http://{opts.host if ':' not in opts.host else f'[{opts.host}]'}:{opts.port}/"
+    url = site_url(opts.host, opts.port) + "/"
     announced = False
     failed: Child | None = None
     started = time.monotonic()
@@ -401,6 +598,7 @@ def cmd_run(argv: list[str]) -> int:
                 lines = [
                     f"Acuclinic is running at {url}",
                     "Web server, Celery worker and Celery beat are up. Press Ctrl-C to stop all three.",
+                    f"Links in emails start with {env.get('SITE_URL') or 'the SITE_URL in .env'}.",
                 ]
                 if seed_output:
                     # seed_demo's own words, from its "Demo logins" line on when it has one.
@@ -447,7 +645,7 @@ def cmd_test(argv: list[str]) -> int:
         pytest_args = pytest_args[1:]
 
     ensure_venv()
-    ensure_requirements(DEV_REQUIREMENTS)
+    ensure_requirements(DEV_LOCK)
     ensure_env_file()
 
     extra_env: dict[str, str] = {}
@@ -483,9 +681,21 @@ def cmd_test(argv: list[str]) -> int:
     return code
 
 
+# --- typecheck ------------------------------------------------------------------------------------
+
+
+def cmd_typecheck(argv: list[str]) -> int:
+    """mypy with django-stubs; the files it checks and its settings are in pyproject.toml ([tool.mypy])."""
+    ensure_venv()
+    ensure_requirements(DEV_LOCK)
+    ensure_env_file()
+    say("$ mypy " + " ".join(argv))
+    return subprocess.run([str(VENV / "bin" / "mypy"), *argv], cwd=ROOT, env=child_env()).returncode
+
+
 def main(argv: list[str]) -> int:
     os.chdir(ROOT)
-    commands = {"run": cmd_run, "test": cmd_test}
+    commands = {"run": cmd_run, "test": cmd_test, "typecheck": cmd_typecheck, "lock": cmd_lock}
     if not argv or argv[0] in {"-h", "--help", "help"} or argv[0] not in commands:
         say(__doc__.strip())
         return 0 if argv[:1] in ([], ["-h"], ["--help"], ["help"]) else 2

@@ -65,6 +65,8 @@ def can_read_clinical(user) -> bool:
 def require_patient_owner(request: HttpRequest, patient) -> None:
     """A patient may only reach their own record; anyone else who is not staff gets 404."""
     user = request.user
+    if not user.is_authenticated:  # role_required sends them to log in first; this keeps the rule total
+        raise Http404("No such record.")
     if user.role == Role.PATIENT:
         if patient.user_id != user.id:
             raise Http404("No such record.")

@@ -75,7 +75,7 @@ def staff_create(
             user=user,
             licence_number=licence_number.strip(),
             licence_body=licence_body.strip(),
-            licence_expiry=licence_expiry,
+            licence_expiry=licence_expiry,  # type: ignore[misc]  # None: full_clean() says it is required
         )
         profile.full_clean()
         profile.save()

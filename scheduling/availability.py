@@ -118,7 +118,7 @@ def wall_instant(day: dt.date, time: dt.time, tz: ZoneInfo) -> int:
 
 
 def _ts(d: dt.datetime | int) -> int:
-    if type(d) is int:
+    if isinstance(d, int):
         return d
     if d.tzinfo is None:
         raise ValueError("availability works with aware datetimes only")

@@ -4,14 +4,17 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from clinic.models import Location, PractitionerProfile, Role, Room, Service, User, WorkingHours
 from patients.models import Patient
 from plans.management.commands.seed_demo import DEMO_PASSWORD
+from scheduling.models import Appointment, AppointmentStatus
 
 
 def _seed() -> str:
@@ -99,3 +102,85 @@ def test_the_printed_logins_work(seeded, client, email, lands_on):
 def test_the_demo_manager_can_use_the_setup_area(seeded, client):
     client.post(reverse("login"), {"username": "manager@demo.acuclinic.test", "password": DEMO_PASSWORD})
     assert client.get(reverse("admin:clinic_practitionerprofile_changelist")).status_code == 200
+
+
+# --- the demo week ------------------------------------------------------------------------------------------
+
+# Wednesday 10 June 2026, 15:10 in London (BST) = 10:10 in New York (EDT): both locations are open.
+WEDNESDAY = dt.datetime(2026, 6, 10, 14, 10, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def demo_week(db):
+    with time_machine.travel(WEDNESDAY, tick=False):
+        out = _seed()
+        yield out
+
+
+def _local_day(appt: Appointment) -> dt.date:
+    return appt.start.astimezone(appt.location.tz).date()
+
+
+def _desk_login(client) -> None:
+    client.post(reverse("login"), {"username": "desk@demo.acuclinic.test", "password": DEMO_PASSWORD})
+
+
+def test_the_desk_sees_today_with_visits_under_way_and_can_mark_a_no_show(demo_week, client):
+    london = Location.objects.get(timezone="Europe/London")
+    _desk_login(client)
+    html = client.get(reverse("scheduling:schedule"), {"location": london.pk}).content.decode()
+
+    today = [a for a in Appointment.objects.filter(location=london) if _local_day(a) == dt.date(2026, 6, 10)]
+    assert len(today) >= 4
+    for appt in today:
+        assert escape(appt.patient.full_name) in html
+    assert 'data-status="completed"' in html and 'data-status="checked_in"' in html
+    started = [a for a in today if a.status == AppointmentStatus.BOOKED and a.start <= WEDNESDAY]
+    assert started, "a visit under way whose patient has not arrived"
+    no_show_url = reverse("scheduling:desk_no_show", args=[started[0].pk])
+    assert no_show_url in html
+
+    client.post(no_show_url)
+    started[0].refresh_from_db()
+    assert started[0].status == AppointmentStatus.NO_SHOW
+
+
+def test_the_week_has_past_today_and_future_visits_for_every_practitioner(demo_week):
+    appts = list(Appointment.objects.select_related("location"))
+    statuses = {a.status for a in appts if a.start < WEDNESDAY - dt.timedelta(days=1)}
+    assert statuses == {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
+    future = [a for a in appts if a.start > WEDNESDAY + dt.timedelta(days=1)]
+    assert {a.status for a in future} == {AppointmentStatus.BOOKED}
+    assert {a.practitioner_id for a in future} == set(PractitionerProfile.objects.values_list("pk", flat=True))
+    for location in Location.objects.all():
+        today = [a for a in appts if a.location == location and _local_day(a) == dt.date(2026, 6, 10)]
+        assert AppointmentStatus.CHECKED_IN in {a.status for a in today}, location
+        assert any(a.start <= WEDNESDAY < a.end for a in today), f"nothing under way at {location}"
+    assert "The demo week: " in demo_week
+
+
+def test_every_visit_is_inside_its_practitioners_hours_and_new_patients_start_with_an_initial(demo_week):
+    for appt in Appointment.objects.select_related("location", "service").order_by("start"):
+        local_start, local_end = appt.start.astimezone(appt.location.tz), appt.end.astimezone(appt.location.tz)
+        hours = WorkingHours.objects.filter(
+            practitioner=appt.practitioner_id, location=appt.location, weekday=local_start.weekday()
+        )
+        assert any(h.start <= local_start.time() and local_end.time() <= h.end for h in hours), appt
+        earlier = Appointment.objects.filter(patient=appt.patient_id, start__lt=appt.start)
+        # The booking rule's "attended": a completed visit, or one they have arrived for.
+        if not earlier.filter(status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN]).exists():
+            assert appt.service.kind == "initial", f"{appt.patient} has no visit yet but books {appt.service}"
+
+
+def test_seeding_again_the_same_day_adds_nothing_and_a_later_day_only_fills_new_days(demo_week):
+    with time_machine.travel(WEDNESDAY + dt.timedelta(minutes=40), tick=False):
+        counts = _row_counts()
+        _seed()
+        assert _row_counts() == counts
+
+    before = list(Appointment.objects.all())
+    with time_machine.travel(WEDNESDAY + dt.timedelta(days=1), tick=False):
+        _seed()
+    added = Appointment.objects.exclude(pk__in=[a.pk for a in before])
+    assert added.exists()
+    assert not {(a.location_id, _local_day(a)) for a in added} & {(a.location_id, _local_day(a)) for a in before}

@@ -3,6 +3,7 @@
 It lives in `plans` because plans may import every app (clinic ← patients ← scheduling ← plans), so
 later issues can append steps that book appointments and start treatment plans. Each step is a small
 function taking the shared `Demo` and filling it in; add yours to STEPS after the ones it needs.
+The week of appointments (past, today's and the coming days') is in plans/management/demo_week.py.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from clinic.models import (
 )
 from patients import services as patient_services
 from patients.models import Patient
+from plans.management.demo_week import WeekResult, seed_week
 
 DEMO_PASSWORD = "acuclinic-demo-2026"
 DEMO_DOMAIN = "demo.acuclinic.test"
@@ -54,6 +56,7 @@ class Demo:
     practitioners: list[PractitionerProfile] = field(default_factory=list)
     patients: list[Patient] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, who)
+    week: WeekResult | None = None
 
 
 # --- the data -------------------------------------------------------------------------------
@@ -326,8 +329,16 @@ def seed_patients(demo: Demo) -> None:
         )
 
 
-# Later issues: append steps here (e.g. seed_appointments after seed_patients).
-STEPS = [seed_policy, seed_locations, seed_services, seed_staff, seed_practitioners, seed_patients]
+def seed_appointments(demo: Demo) -> None:
+    """A week around today at both locations, each patient at their own location (PATIENTS says which)."""
+    by_location: dict[Location, list[Patient]] = {location: [] for location in demo.locations.values()}
+    for (_, _, location_key), patient in zip(PATIENTS, demo.patients, strict=True):
+        by_location[demo.locations[location_key]].append(patient)
+    demo.week = seed_week(patients_by_location=by_location, services=demo.services, desk=demo.front_desk)
+
+
+# Later issues: append steps here (e.g. treatment plans after seed_appointments).
+STEPS = [seed_policy, seed_locations, seed_services, seed_staff, seed_practitioners, seed_patients, seed_appointments]
 
 
 def run(*, steps=None) -> Demo:
@@ -339,7 +350,10 @@ def run(*, steps=None) -> Demo:
 
 
 class Command(BaseCommand):
-    help = "Create a demo clinic (2 locations, 3 practitioners, 25 patients). Safe to run again."
+    help = (
+        "Create a demo clinic (2 locations, 3 practitioners, 25 patients) and a week of appointments around today. "
+        "Safe to run again."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -353,6 +367,8 @@ class Command(BaseCommand):
         for key, location in demo.locations.items():
             rooms = ", ".join(r.name for r in demo.rooms[key])
             out.write(f"  {location.name} ({location.timezone}): {rooms}")
+        if demo.week is not None:
+            out.write(f"  The demo week: {demo.week.summary()}.")
         out.write("")
         out.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
         role_w = max(len(role) for role, _, _ in demo.logins)
