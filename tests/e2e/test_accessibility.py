@@ -5,9 +5,10 @@ GET for the role, with the matrix's own world for the ids; plus the pages reache
 strings (the booking flows step by step, every intake step, the schedule's views, and the admin pages the manager
 uses, crawled from the admin index). A new page gets its access-matrix row and is then checked here with no edit.
 
-A test fails on any serious or critical violation, and on a few lesser rules this site has promised to keep
-(heading order, labelled table headers); the message lists each page, width, rule, and the offending elements.
-One browser context per role; each page is loaded once and checked at both widths.
+A test fails on any serious or critical violation, on a few lesser rules this site has promised to keep (heading
+order, labelled fields and table headers), and on a page whose first link is not "Skip to main content". The message
+lists each rule with its pages, widths and offending elements. One browser context per role; each page is loaded once
+and checked at both widths.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ FAIL_IMPACTS = {"serious", "critical"}
 ALSO_FAIL = {"heading-order", "empty-table-header", "label", "page-has-heading-one", "landmark-one-main"}
 # axe's options: report violations only (passes and incomplete results are large and unused here).
 AXE_RUN = "axe.run(document, {resultTypes: ['violations']})"
+# The first link on a page skips to the main content, and its target exists (ours: #main; the admin's: #content-start).
+SKIP_LINK_OK = """(() => {
+  const a = document.querySelector('body a[href]');
+  return !!a && a.textContent.trim() === 'Skip to main content' && !!document.querySelector(a.getAttribute('href'));
+})()"""
 # Long lists repeat one row's markup (100 acupuncture points, 600 time-zone filter links): the first few rows stand
 # for the rest, and checking the contrast of hundreds of copies would take most of the run.
 TRIM_REPEATS = """
@@ -184,6 +190,8 @@ def test_every_page_has_no_serious_accessibility_violation(role, page, login, wo
         page.goto(url)
         expect(page.locator("main, #content").first).to_be_visible()
         page.evaluate(TRIM_REPEATS)
+        if not page.evaluate(SKIP_LINK_OK):
+            found.setdefault(("skip-link", "serious", "The first link skips to the main content", ()), []).append(url)
         for width, size in WIDTHS.items():
             page.set_viewport_size(size)
             for v in _violations(page):
