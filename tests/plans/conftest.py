@@ -17,6 +17,7 @@ NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def clinic(db, practitioner):
+    f.policy(min_notice_hours=0, max_advance_days=90)
     setup = f.bookable_setup(practitioner=practitioner, weekdays=range(5), duration=45, buffer=15)
     PlanTemplate.objects.update(follow_up_service=setup.service)
     return setup
