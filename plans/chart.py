@@ -17,7 +17,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-from .progress import Series, timeline, x_label
+from .progress import Series, timeline, x_positions
 
 COLOURS = {"leg_pain_average": "#1f5fa8", "back_pain_average": "#b8560b", "function_index": "#2e7d32"}
 STYLES = {"leg_pain_average": "-o", "back_pain_average": "-s", "function_index": "-^"}
@@ -48,7 +48,7 @@ def describe(series: Sequence[Series]) -> str:
 def render_svg(series: Sequence[Series], *, title: str = "Scores across the plan") -> str:
     """Inline <svg> markup (no XML prolog) for the page. Works for 0, 1 or many points."""
     moments = timeline(series)
-    index = {when: i for i, (when, _) in enumerate(moments)}
+    xpos = x_positions(series)
     with rc_context(_RC):
         fig = Figure(figsize=(7.2, 3.4), layout="constrained")
         FigureCanvasSVG(fig)
@@ -63,15 +63,15 @@ def render_svg(series: Sequence[Series], *, title: str = "Scores across the plan
             pain.set_xticks([])
         else:
             pain.set_xlim(-0.5, max(len(moments) - 0.5, 0.5))
-            pain.set_xticks(range(len(moments)), [x_label(i, when, after) for i, (when, after) in enumerate(moments)])
+            pain.set_xticks(range(len(moments)), moments)
         marked = False
         for s in series:
             ax = function if s.measure.key == "function_index" else pain
             colour = COLOURS[s.measure.key]
             if s.points:
-                xs = [index[p.when] for p in s.points]
+                xs = [xpos[(s.measure.key, i)] for i in range(len(s.points))]
                 ax.plot(xs, [p.value for p in s.points], STYLES[s.measure.key], color=colour, label=s.measure.label)
-                stars = [(index[p.when], p.value) for p in s.points if p.meaningful]
+                stars = [(xpos[(s.measure.key, i)], p.value) for i, p in enumerate(s.points) if p.meaningful]
                 if stars:
                     ax.plot(*zip(*stars, strict=True), "*", color=colour, markersize=15, markeredgecolor="black")
                     marked = True

@@ -37,7 +37,7 @@ class PlanForm(forms.Form):
     planned_sessions = _count()
     count_reason = _reason("Why this number of sessions (needed outside the template's range)")
     acuity_reason = _reason("Why this plan, if it differs from the intake's classification")
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     service = forms.ModelChoiceField(
         queryset=Service.objects.filter(active=True), required=False, empty_label="The template's follow-up service"
     )

@@ -115,19 +115,20 @@ def build_series(
     return out
 
 
-def timeline(series: Sequence[Series]) -> list[tuple[dt.datetime, int]]:
-    """Every distinct moment a score was recorded, in order, with its after_session: the chart's x axis."""
-    seen: dict[dt.datetime, int] = {}
-    for s in series:
-        for p in s.points:
-            seen.setdefault(p.when, p.after_session)
-    return sorted(seen.items())
+def timeline(series: Sequence[Series]) -> list[str]:
+    """The chart's x axis: "Baseline" (every measure's first score, whenever each was taken), then each
+    later moment a score was recorded, named by the sessions attended before it (or its date)."""
+    later = sorted({p.when: p.after_session for s in series for p in s.points[1:]}.items())
+    if not any(s.points for s in series):
+        return []
+    return ["Baseline"] + [f"After {n}" if n else when.strftime("%d %b") for when, n in later]
 
 
-def x_label(index: int, when: dt.datetime, after_session: int) -> str:
-    if index == 0:
-        return "Baseline"
-    return f"After {after_session}" if after_session else when.strftime("%d %b")
+def x_positions(series: Sequence[Series]) -> dict[tuple[str, int], int]:
+    """(measure key, point index) → x position on the timeline."""
+    later = sorted({p.when for s in series for p in s.points[1:]})
+    index = {when: i + 1 for i, when in enumerate(later)}
+    return {(s.measure.key, i): (0 if i == 0 else index[p.when]) for s in series for i, p in enumerate(s.points)}
 
 
 @dataclass

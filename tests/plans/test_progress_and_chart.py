@@ -105,3 +105,10 @@ def test_the_chart_renders_for_0_1_and_12_points(n):
 def test_the_same_data_gives_the_same_markup():
     s = series(leg=[7, 5])
     assert chart.render_svg(s) == chart.render_svg(s)
+
+
+def test_baselines_taken_at_different_moments_share_the_first_position():
+    outcomes = {"leg_pain_average": [(day(0), 7), (day(5), 4)], "function_index": [(day(1), 40), (day(5), 38)]}
+    s = progress.build_series(outcomes)
+    assert progress.timeline(s) == ["Baseline", "07 Mar"]
+    assert progress.x_positions(s)[("function_index", 0)] == 0
