@@ -18,6 +18,7 @@ from clinic import access
 from clinic.audit import audit
 from clinic.models import PractitionerProfile, Role
 from patients.models import Patient
+from patients.services import checkin_request
 
 from . import chart, queries, services
 from .book_views import booking_page
@@ -203,6 +204,16 @@ def plan_discontinue(request, pk: int):
         messages.success(request, "Plan discontinued.")
 
     return _post_form(request, plan, DiscontinueForm, act)
+
+
+@require_POST
+@access.role_required(access.PRACTITIONER)
+def plan_request_checkin(request, pk: int):
+    """Ask the patient for the outcome check-in (shown in their portal), e.g. before a review session."""
+    plan = _plan(pk)
+    checkin_request(patient=plan.patient, requested_by=request.user)
+    messages.success(request, "Check-in requested: the patient sees it in their portal.")
+    return _back(plan)
 
 
 @access.role_required(PLAN_STAFF)

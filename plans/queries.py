@@ -141,3 +141,20 @@ def plan_progress(plan: TreatmentPlan, *, now: dt.datetime | None = None, with_s
         series=series,
     )
     return PlanProgress(plan.planned_sessions, len(completed), len(sessions), series, review)
+
+
+def review_sessions_between(*, start: dt.datetime, end: dt.datetime) -> list[PlanSession]:
+    """Booked review sessions of active plans starting in [start, end): the hook for the reminders
+    job, which asks each patient for an outcome check-in before the review
+    (patients.services.checkin_request). The plan page offers the same request by hand."""
+    sessions = (
+        PlanSession.objects.filter(
+            plan__status="active",
+            appointment__status=AppointmentStatus.BOOKED,
+            appointment__start__gte=start,
+            appointment__start__lt=end,
+        )
+        .select_related("plan__patient", "appointment")
+        .order_by("appointment__start")
+    )
+    return [s for s in sessions if s.plan.is_review(s.number)]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/<int:pk>/adjust/", plan_views.plan_adjust, name="adjust"),
     path("plans/<int:pk>/discontinue/", plan_views.plan_discontinue, name="discontinue"),
     path("plans/<int:pk>/book/", plan_views.plan_book, name="book"),
+    path("plans/<int:pk>/check-in/", plan_views.plan_request_checkin, name="request_checkin"),
     # The patient's own plans.
     path("my-plans/", patient_views.my_plans, name="my_plans"),
     path("my-plans/<int:pk>/", patient_views.my_plan, name="my_plan"),

@@ -14,6 +14,7 @@ ROWS = {
     "plans:review": everyone(405, **_PLAN),  # POST only
     "plans:adjust": everyone(405, **_PLAN),  # POST only
     "plans:discontinue": everyone(405, **_PLAN),  # POST only
+    "plans:request_checkin": everyone(405, **_PLAN),  # POST only
     # The patient's own plan; another patient gets 404.
     # With one open plan the list goes straight to it (302); the other patient has none (200).
     "plans:my_plans": Row(anon=302, patient=302, other_patient=200, practitioner=403, front_desk=403, manager=403),

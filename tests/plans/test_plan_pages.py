@@ -196,3 +196,11 @@ def test_discharge_at_review_completes_the_plan(active_plan, patient, clinic, pr
         services.plan_review_record(plan=active_plan, by=practitioner.user, decision="discharge", reason="Pain free")
     active_plan.refresh_from_db()
     assert active_plan.status == PlanStatus.COMPLETED
+
+
+def test_the_practitioner_asks_for_a_check_in_before_the_review(active_plan, practitioner_client, patient):
+    from patients.models import QuestionnaireResponse
+
+    practitioner_client.post(reverse("plans:request_checkin", kwargs={"pk": active_plan.pk}))
+    asked = QuestionnaireResponse.objects.get(patient=patient, instrument_key="outcome_checkin")
+    assert asked.status == "draft"

@@ -112,3 +112,20 @@ def test_baselines_taken_at_different_moments_share_the_first_position():
     s = progress.build_series(outcomes)
     assert progress.timeline(s) == ["Baseline", "07 Mar"]
     assert progress.x_positions(s)[("function_index", 0)] == 0
+
+
+def test_review_sessions_coming_up_are_listed_for_the_check_in_reminder(patient, practitioner, clinic, acute):
+    import time_machine
+
+    from plans import booking, queries, services
+
+    from .conftest import NOW, intake, propose
+
+    with time_machine.travel(NOW, tick=False):
+        intake(patient, weeks=3)
+        plan = services.plan_accept(plan=propose(patient, practitioner, acute), by=patient.user)
+        tz = clinic.location.tz
+        starts = {n: dt.datetime(2026, 3, d, 10, tzinfo=tz) for n, d in ((1, 2), (2, 5), (3, 9), (4, 12))}
+        booking.plan_book(plan=plan, location=clinic.location, starts=starts, by=patient.user)
+    got = queries.review_sessions_between(start=day(6), end=day(11))
+    assert [s.number for s in got] == [3, 4]
