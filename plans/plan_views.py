@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import access
 from clinic.audit import audit
-from clinic.models import PractitionerProfile, Role
+from clinic.models import PractitionerProfile, Role, Service, ServiceKind
 from patients.models import Patient
 from patients.services import checkin_request
 
@@ -58,7 +58,11 @@ def plan_new(request, patient_pk: int):
     audit(request=request, action="view", obj=patient, patient_id=patient.pk, detail="intake scores for a new plan")
     wanted = services.expected_template_acuity(intake) if intake else None
     suggested = queries.templates_for().filter(acuity=wanted).first() if wanted else None
-    initial = {"template": suggested, "start_date": timezone.localdate()}
+    # A template without a follow-up service (the seed runs before any service exists) still gets one.
+    service = (suggested and suggested.follow_up_service) or Service.objects.filter(
+        kind=ServiceKind.FOLLOW_UP, active=True
+    ).order_by("pk").first()
+    initial = {"template": suggested, "start_date": timezone.localdate(), "service": service}
     for name, key in GOAL_FIELDS.items():
         target = suggested_target(MEASURES[key], baselines[key])
         initial[name] = None if target is None else int(target)
