@@ -162,7 +162,7 @@ def plan_booking_proposals(
     inputs = availability_inputs(
         service=plan.service,
         location=location,
-        date_from=min(base, today + dt.timedelta(days=1)) if anchor else base,
+        date_from=today if anchor else base,  # a chosen or booked anchor may move a session a few days earlier
         date_to=base + span + _SLACK,
         practitioner_ids=[plan.practitioner_id],
         now=now,

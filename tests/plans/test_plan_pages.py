@@ -204,3 +204,18 @@ def test_the_practitioner_asks_for_a_check_in_before_the_review(active_plan, pra
     practitioner_client.post(reverse("plans:request_checkin", kwargs={"pk": active_plan.pk}))
     asked = QuestionnaireResponse.objects.get(patient=patient, instrument_key="outcome_checkin")
     assert asked.status == "draft"
+
+
+def test_plan_pages_cost_the_same_whatever_the_number_of_sessions(
+    active_plan, patient, clinic, practitioner_client, front_desk_client, django_assert_max_num_queries
+):
+    _book_and_reach_review(active_plan, patient, clinic)
+    for d in range(3):
+        checkin(patient, when=NOW + dt.timedelta(days=d), leg=6 - d, back=5)
+    with django_assert_max_num_queries(14):
+        assert practitioner_client.get(reverse("plans:detail", kwargs={"pk": active_plan.pk})).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert front_desk_client.get(reverse("plans:detail", kwargs={"pk": active_plan.pk})).status_code == 200
+    with django_assert_max_num_queries(6):
+        url = reverse("plans:patient_plans", kwargs={"patient_pk": patient.pk})
+        assert front_desk_client.get(url).status_code == 200
