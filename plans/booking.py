@@ -29,7 +29,7 @@ from .services import PlanError, _event, _locked
 # weekday first, then the nearest days, later before earlier (a later day keeps the gap to the
 # previous session).
 _DAY_SEARCH = (0, 1, -1, 2, -2, 3, -3, 4, 5, 6, 7)
-_SLACK = dt.timedelta(days=35)
+_SLACK = dt.timedelta(days=14)  # room for the anchor's first week and the last session's week-long search
 
 
 def day_offsets(count: int, cadence: Sequence[int]) -> list[int]:
