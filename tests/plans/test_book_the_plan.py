@@ -175,3 +175,19 @@ def test_a_proposed_plan_cannot_be_booked(patient, practitioner, clinic, acute):
 def test_day_offsets_spread_each_week():
     assert booking.day_offsets(6, [2, 2, 1]) == [0, 3, 7, 10, 14, 21]
     assert booking.day_offsets(10, [3, 3, 2, 2]) == [0, 2, 4, 7, 9, 11, 14, 17, 21, 24]
+
+
+def test_the_email_and_the_ics_name_each_session_of_the_plan(plan, clinic, patient, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from scheduling.ics import appointment_ics
+
+    starts = {p.number: p.start for p in proposals(plan, clinic, first=local(2026, 3, 2, 10))}
+    with django_capture_on_commit_callbacks(execute=True):
+        appts = booking.plan_book(plan=plan, location=clinic.location, starts=starts, by=patient.user)
+    body = mail.outbox[-1].body
+    assert "(Session 1 of 4)" in body and "(Session 4 of 4)" in body
+    sessions_ics = mail.outbox[-1].attachments[0][1]
+    sessions_ics = sessions_ics.decode() if isinstance(sessions_ics, bytes) else sessions_ics
+    assert "(Session 2 of 4)" in sessions_ics
+    assert b"(Session 3 of 4)" in appointment_ics(Appointment.objects.get(pk=appts[2].pk))
