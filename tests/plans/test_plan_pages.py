@@ -219,3 +219,10 @@ def test_plan_pages_cost_the_same_whatever_the_number_of_sessions(
     with django_assert_max_num_queries(6):
         url = reverse("plans:patient_plans", kwargs={"patient_pk": patient.pk})
         assert front_desk_client.get(url).status_code == 200
+
+
+def test_the_appointment_page_says_which_session_it_is(active_plan, patient, clinic, patient_client):
+    _book_and_reach_review(active_plan, patient, clinic)
+    appt = Appointment.objects.get(plan_session__number=2)
+    html = patient_client.get(reverse("scheduling:appointment_detail", kwargs={"pk": appt.pk})).content.decode()
+    assert "Session 2 of 4" in html
