@@ -191,3 +191,45 @@ def test_the_email_and_the_ics_name_each_session_of_the_plan(plan, clinic, patie
     sessions_ics = sessions_ics.decode() if isinstance(sessions_ics, bytes) else sessions_ics
     assert "(Session 2 of 4)" in sessions_ics
     assert b"(Session 3 of 4)" in appointment_ics(Appointment.objects.get(pk=appts[2].pk))
+
+
+def test_proposals_never_share_a_day_and_keep_their_order_whatever_is_free():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    monday = dt.date(2026, 3, 2)
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        planned=st.integers(1, 12),
+        cadence=st.lists(st.integers(1, 3), min_size=1, max_size=5),
+        free_days=st.sets(st.integers(0, 100), max_size=80),
+        hours=st.lists(st.integers(9, 16), min_size=1, max_size=3),
+    )
+    def check(planned, cadence, free_days, hours):
+        free = [
+            dt.datetime.combine(monday + dt.timedelta(days=d), dt.time(h), tzinfo=LONDON)
+            for d in sorted(free_days)
+            for h in sorted(set(hours))
+        ]
+        got = booking.propose_times(
+            numbers=list(range(1, planned + 1)),
+            planned=planned,
+            cadence=cadence,
+            anchor=(1, local(2026, 3, 2, 10)),
+            free=free,
+            tz=LONDON,
+            today=monday,
+        )
+        picked = [got[n][1] for n in range(1, planned + 1) if got[n][1] is not None]
+        days = [p.date() for p in picked]
+        assert len(days) == len(set(days))
+        assert days == sorted(days)
+        assert all(p in free for p in picked)
+        for n in range(1, planned + 1):
+            target, pick = got[n]
+            assert target.hour == 10  # the anchor's local time, every week
+            if pick is not None:
+                assert abs((pick.date() - target.date()).days) <= 7
+
+    check()
