@@ -64,8 +64,12 @@ class AdjustForm(forms.Form):
 
 
 class ReviewForm(AdjustForm):
+    field_order = ["decision", "reason", "planned_sessions", "cadence"]
+
     decision = forms.ChoiceField(choices=ReviewDecision.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label="Reason", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    planned_sessions = _count("New number of sessions (adjust only)")
+    cadence = forms.CharField(label="New sessions per week, week by week (adjust only)", max_length=100, required=False)
 
 
 class DiscontinueForm(forms.Form):

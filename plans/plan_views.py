@@ -121,7 +121,7 @@ def plan_detail(request, pk: int):
             reviews=reviews,
             goals=_goal_rows(plan),
             chart=chart.render_svg(progress.series),
-            review_form=ReviewForm(initial={"decision": "continue"}),
+            review_form=ReviewForm(),
             adjust_form=AdjustForm(initial={"planned_sessions": plan.planned_sessions}),
             discontinue_form=DiscontinueForm(),
         )
