@@ -1,8 +1,23 @@
 from django.urls import path
 
-from . import views
+from . import patient_views, plan_views, views
 
 app_name = "plans"
 urlpatterns = [
     path("day/", views.my_day, name="my_day"),
+    # Staff: practitioners and the front desk.
+    path("patients/<int:patient_pk>/plans/", plan_views.patient_plans, name="patient_plans"),
+    path("patients/<int:patient_pk>/plans/new/", plan_views.plan_new, name="new"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="detail"),
+    path("plans/<int:pk>/accept/", plan_views.plan_accept_in_person, name="accept_in_person"),
+    path("plans/<int:pk>/review/", plan_views.plan_review, name="review"),
+    path("plans/<int:pk>/adjust/", plan_views.plan_adjust, name="adjust"),
+    path("plans/<int:pk>/discontinue/", plan_views.plan_discontinue, name="discontinue"),
+    path("plans/<int:pk>/book/", plan_views.plan_book, name="book"),
+    path("plans/<int:pk>/check-in/", plan_views.plan_request_checkin, name="request_checkin"),
+    # The patient's own plans.
+    path("my-plans/", patient_views.my_plans, name="my_plans"),
+    path("my-plans/<int:pk>/", patient_views.my_plan, name="my_plan"),
+    path("my-plans/<int:pk>/accept/", patient_views.my_plan_accept, name="my_plan_accept"),
+    path("my-plans/<int:pk>/book/", patient_views.my_plan_book, name="my_plan_book"),
 ]

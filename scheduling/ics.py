@@ -142,7 +142,10 @@ def _finish(cal: icalendar.Calendar, appts: list[Appointment]) -> bytes:
 
 
 def patient_summary(appt: Appointment) -> str:
-    return f"{appt.service.name} with {appt.practitioner.user.full_name} — {settings.CLINIC_NAME}"
+    # "Session 3 of 6" comes from the plans app's one-to-one (scheduling cannot import plans).
+    session = getattr(appt, "plan_session", None)
+    course = f" ({session.progress_label})" if session is not None else ""
+    return f"{appt.service.name}{course} with {appt.practitioner.user.full_name} — {settings.CLINIC_NAME}"
 
 
 def appointment_ics(appt: Appointment, *, now: dt.datetime | None = None) -> bytes:

@@ -305,8 +305,10 @@ def patient_appointments(
     *, patient: Patient, now: dt.datetime | None = None
 ) -> tuple[list[Appointment], list[Appointment]]:
     """(upcoming, past) for a patient's "My appointments". Upcoming: booked/checked in, not ended."""
+    from .desk_queries import with_plan_progress  # "session k of N" from the plans app, in the same query
+
     now = now or timezone.now()
-    rows = list(_appointment_qs().filter(patient=patient).order_by("start"))
+    rows = list(with_plan_progress(_appointment_qs().filter(patient=patient)).order_by("start"))
     upcoming = [a for a in rows if a.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN) and a.end > now]
     past = [a for a in reversed(rows) if a not in upcoming]
     return upcoming, past

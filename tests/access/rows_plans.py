@@ -1,5 +1,24 @@
-from .matrix import only
+from .matrix import Row, everyone, only, owner_only
+
+_PLAN = {"kwargs": lambda w: {"pk": w["plan"].pk}}
+_PATIENT = {"kwargs": lambda w: {"patient_pk": w["patient"].pk}}
 
 ROWS = {
     "plans:my_day": only("practitioner"),
+    # Staff plan pages: practitioners (everything) and the front desk (counts, no scores); managers never.
+    "plans:patient_plans": only("practitioner", "front_desk", **_PATIENT),
+    "plans:new": only("practitioner", **_PATIENT),
+    "plans:detail": only("practitioner", "front_desk", **_PLAN),
+    "plans:book": only("practitioner", "front_desk", **_PLAN),
+    "plans:accept_in_person": everyone(405, **_PLAN),  # POST only
+    "plans:review": everyone(405, **_PLAN),  # POST only
+    "plans:adjust": everyone(405, **_PLAN),  # POST only
+    "plans:discontinue": everyone(405, **_PLAN),  # POST only
+    "plans:request_checkin": everyone(405, **_PLAN),  # POST only
+    # The patient's own plan; another patient gets 404.
+    # With one open plan the list goes straight to it (302); the other patient has none (200).
+    "plans:my_plans": Row(anon=302, patient=302, other_patient=200, practitioner=403, front_desk=403, manager=403),
+    "plans:my_plan": owner_only(**_PLAN),
+    "plans:my_plan_accept": everyone(405, **_PLAN),  # POST only
+    "plans:my_plan_book": owner_only(**_PLAN),
 }

@@ -51,4 +51,19 @@ def build_world(*, patient, other_patient, practitioner, front_desk, manager) ->
     )
     world["consent"] = _f.ConsentFactory(patient=patient)
     # --- plans ---
+    from plans.models import PlanTemplate, TreatmentPlan
+
+    _template = PlanTemplate.objects.get(name="Sciatica - acute")
+    world["plan"] = TreatmentPlan.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        template=_template,
+        acuity="acute",
+        start_date=_dt.date.today(),
+        planned_sessions=4,
+        cadence=[2, 2, 1],
+        service=_setup.service,
+        status="active",
+        created_by=practitioner.user,
+    )
     return world

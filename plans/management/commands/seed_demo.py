@@ -237,6 +237,11 @@ def seed_services(demo: Demo) -> None:
             service.full_clean()
             service.save()
         demo.services[str(kind)] = service
+    # The plan templates are seeded by a migration, before any service exists: give them the demo's follow-up.
+    from plans.models import PlanTemplate
+
+    follow_up = demo.services[str(ServiceKind.FOLLOW_UP)]
+    PlanTemplate.objects.filter(follow_up_service__isnull=True).update(follow_up_service=follow_up)
 
 
 def _staff_account(demo: Demo, *, local: str, full_name: str, role: str, phone: str, **practitioner) -> User:
