@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import Location, Role
-from patients.services import patient_treatment_booking_hold
 from scheduling import services as booking
 from scheduling.queries import availability_inputs
 
@@ -232,7 +231,7 @@ def plan_book(
     if by.role == Role.PATIENT:
         if plan.patient.user_id != by.pk:
             raise PlanError("Only the patient can book their plan online.")
-        hold = patient_treatment_booking_hold(plan.patient)
+        hold = booking.patient_online_hold(plan.patient)
         if hold:
             raise PlanError(hold)
     if plan.service is None or not plan.service.active:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinic import access
-from patients.services import patient_for_user
+from patients.queries import patient_for_user
 
 from . import chart, queries, services
 from .book_views import booking_page

@@ -3,6 +3,7 @@
 Public API (all keyword-only; each raises a BookingError subclass with a user-facing `.message`):
 
     patient_may_self_book(patient, service) -> SelfBookDecision          # for pages
+    patient_online_hold(patient) -> str                                 # safety / email holds on online booking
     patient_self_book_decisions(patient, services) -> dict[service pk, SelfBookDecision]
     appointment_book(*, patient, service, practitioner, location, start, room=None, booked_by=None,
                      front_desk_notes="", override_notice=False, online=False, now=None, notify=True)
@@ -53,6 +54,7 @@ from .policy import (
     patient_booking_check,
     patient_booking_refusal,
     patient_may_self_book,
+    patient_online_hold,
     patient_self_book_decisions,
 )
 from .waitlist import (
@@ -74,6 +76,7 @@ __all__ = [
     "patient_booking_check",
     "patient_booking_refusal",
     "patient_may_self_book",
+    "patient_online_hold",
     "patient_self_book_decisions",
     "appointment_book",
     "appointment_book_first_available",

@@ -45,13 +45,20 @@ class PatientFacts:
     initial_booked: bool
 
 
+def patient_online_hold(patient: Patient) -> str:
+    """Why online booking is held for this patient (safety review, unconfirmed email), or "".
+
+    The desk books after talking to the patient, so these holds apply to online booking only.
+    """
+    return patient_treatment_booking_hold(patient) or email_verification_hold(patient) or ""
+
+
 def patient_facts(patient: Patient, *, online: bool, exclude_appointment_id: int | None = None) -> PatientFacts:
     is_new, initial_booked = patient_newness(patient, exclude_appointment_id=exclude_appointment_id)
     return PatientFacts(
         name=patient.full_name,
         archived=patient.archived,
-        # The safety hold stops online booking only: the desk books after talking to the patient.
-        hold=(patient_treatment_booking_hold(patient) or email_verification_hold(patient) or "") if online else "",
+        hold=patient_online_hold(patient) if online else "",
         is_new=is_new,
         initial_booked=initial_booked,
     )
