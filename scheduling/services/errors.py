@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import availability as av
 
@@ -39,6 +40,11 @@ class SlotUnavailable(BookingError):
         super().__init__(message)
         self.alternatives = list(alternatives)
         self.tz = tz
+
+    @property
+    def local_alternatives(self) -> list[dt.datetime]:
+        """The alternatives as wall-clock times where the visit is (for a page that lists them)."""
+        return [a.astimezone(ZoneInfo(self.tz)) for a in self.alternatives]
 
 
 class SlotTaken(SlotUnavailable):
