@@ -122,13 +122,11 @@ def plan_progress(plan: TreatmentPlan, *, now: dt.datetime | None = None, with_s
         .select_related("appointment")
         .order_by("number")
     )
-    completed = [s for s in sessions if s.appointment.status == AppointmentStatus.COMPLETED]
-    reached = {s.number for s in sessions if s.appointment.start <= now}
-    attended = [
-        s.appointment.start
-        for s in sessions
-        if s.appointment.status in (AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)
-    ]
+    # The filter on appointment__status keeps only sessions that have an appointment.
+    booked = [(s, s.appointment) for s in sessions if s.appointment is not None]
+    completed = [s for s, a in booked if a.status == AppointmentStatus.COMPLETED]
+    reached = {s.number for s, a in booked if a.start <= now}
+    attended = [a.start for s, a in booked if a.status in (AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)]
     series: list[progress.Series] = []
     if with_scores:
         series = progress.build_series(patient_outcomes(plan.patient)["series"], goals=plan.goals, attended=attended)

@@ -309,6 +309,8 @@ def plan_review_record(
     reason = (reason or "").strip()
     if not (state.improved and decision == ReviewDecision.CONTINUE):
         reason = _reason(reason, "reason", "Say why: this decision is kept with the scores it was made on.")
+    if state.session_number is None:
+        raise PlanError("No review session has been reached yet.")
     review = PlanReview(
         plan=plan,
         session_number=state.session_number,

@@ -59,7 +59,7 @@ def alerts_for_patients(patient_ids: Iterable[int]) -> dict[int, Alerts]:
             FlagCategory.RED_FLAG: a.red_flags,
             FlagCategory.CONTRAINDICATION: a.contraindications,
             FlagCategory.PRECAUTION: a.precautions,
-        }[flag.category].append(flag)
+        }[FlagCategory(flag.category)].append(flag)
     latest_ids = (
         Patient.objects.filter(pk__in=ids)
         .annotate(

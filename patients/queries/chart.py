@@ -102,7 +102,7 @@ def chart(patient: Patient) -> dict:
     # Red flags stay on the chart after a review, with the decision: "no alerts" would hide that
     # the patient reported them (the answers still show them).
     reviewed_flags = [f for r in reviews for f in r.flags.all()]
-    patient.intake_status = intake_status(patient)  # the badge tag reuses it
+    patient.intake_status = intake_status(patient)  # type: ignore[attr-defined]  # the badge tag reuses it
     return {
         "patient": patient,
         "intake": intake,
@@ -115,7 +115,7 @@ def chart(patient: Patient) -> dict:
         "reviewed_flags": sorted(reviewed_flags, key=lambda f: (f.raised_at, f.pk)),
         "consents": list(Consent.objects.filter(patient=patient).order_by("-signed_at")),
         "pregnancy_points": pregnancy_points_to_avoid() if alerts.pregnancy else [],
-        "status": patient.intake_status,
+        "status": patient.intake_status,  # type: ignore[attr-defined]
         "outcomes": outcome_changes(history),
     }
 
@@ -158,9 +158,12 @@ def outcome_series(history: Iterable[QuestionnaireResponse]) -> dict[str, list[t
     series: dict[str, list[tuple[dt.datetime, float]]] = {}
     done = [r for r in history if r.status == ResponseStatus.SUBMITTED]
     for r in sorted(done, key=lambda r: (r.submitted_at, r.pk)):
+        when = r.submitted_at
+        if when is None:  # submitted rows always have it; the type does not know
+            continue
         for k, v in (r.scores or {}).items():
             if k in KEY_SCORES and k != "duration" and v.get("value") is not None:
-                series.setdefault(k, []).append((r.submitted_at, v["value"]))
+                series.setdefault(k, []).append((when, v["value"]))
     return series
 
 

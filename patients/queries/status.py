@@ -59,7 +59,8 @@ def intake_statuses(patient_ids: Iterable[int]) -> dict[int, IntakeStatus]:
         return {}
     held = _held_ids(ids)
     rows = Intake.objects.filter(patient_id__in=ids).values_list("patient_id", "completed_at")
-    complete, started = set(), set()
+    complete: set[int] = set()
+    started: set[int] = set()
     for pid, completed_at in rows:
         (complete if completed_at else started).add(pid)
     out = {}
@@ -84,7 +85,7 @@ def with_intake_status(patients: Iterable[Patient]) -> list[Patient]:
     patients = list(patients)
     statuses = intake_statuses(p.pk for p in patients)
     for p in patients:
-        p.intake_status = statuses.get(p.pk, IntakeStatus.MISSING)
+        p.intake_status = statuses.get(p.pk, IntakeStatus.MISSING)  # type: ignore[attr-defined]
     return patients
 
 
@@ -160,7 +161,8 @@ def email_verification_hold(patient: Patient) -> str | None:
     `scheduling.services.patient_self_book_decisions` asks this next to the safety hold. A record
     without a login cannot book online anyway; the front desk books by phone regardless.
     """
-    if patient.user_id is None or patient.user.email_verified_at is not None:
+    user = patient.user
+    if user is None or user.email_verified_at is not None:
         return None
     return UNVERIFIED_MESSAGE
 

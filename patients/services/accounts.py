@@ -80,7 +80,7 @@ def email_verification_check(token: str) -> User:
         raise PatientError(LINK_INVALID)
     if not isinstance(data, dict):
         raise PatientError(LINK_INVALID)
-    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    user = User.objects.filter(pk=str(data.get("u", "")), is_active=True).first()
     if user is None or user.email.lower() != str(data.get("e", "")):
         raise PatientError(LINK_INVALID)
     return user

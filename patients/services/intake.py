@@ -78,7 +78,7 @@ def intake_step_save(
     if intake.is_complete:
         raise PatientError("Your intake is complete. Your answers can no longer be changed here.")
     step = intake_flow.step(slug)
-    if step.is_consent:
+    if step.section is None:
         raise ValueError("The consent step is saved by consent_sign().")
     if not intake_flow.may_open(slug, intake.steps_done):
         raise PatientError("Please answer the earlier steps first.")
@@ -101,7 +101,7 @@ def intake_step_draft_save(*, patient: Patient, slug: str, raw: Mapping[str, Any
     """Keep what was typed in a step that is not sent or not valid yet (also the htmx autosave)."""
     intake = intake_start(patient=patient)
     step = intake_flow.step(slug)
-    if intake.is_complete or step.is_consent or not intake_flow.may_open(slug, intake.steps_done):
+    if intake.is_complete or step.section is None or not intake_flow.may_open(slug, intake.steps_done):
         return
     response = intake_response(intake=intake, instrument_key=step.instrument)
     response_draft_save(response=response, section=step.section, raw=raw)
@@ -121,7 +121,7 @@ def _intake_complete(intake: Intake) -> Intake:
                 (
                     st.slug
                     for st in intake_flow.steps_of(instrument)
-                    if set(exc.errors) & _section_items(definition, st.section)
+                    if set(exc.errors) & _section_items(definition, st.section or "")
                 ),
                 None,
             )
