@@ -19,6 +19,7 @@ from patients.models import Patient
 
 from ..models import Appointment, NotificationKind
 from ..queries import availability_inputs
+from ..templatetags.local_time import format_local
 from .errors import NotAllowed, SlotTaken, SlotUnavailable
 from .locking import local_day, lock_practitioners, nearest_starts, secure_slot
 from .notifications import notify_patient
@@ -204,8 +205,8 @@ def appointment_book_series(
                 online=online,
             )
         except SlotUnavailable as exc:
-            when = start.astimezone(location.tz)
-            exc.message = f"Session {number} ({when:%a %d %b %H:%M}): {exc.message} Nothing was booked."
+            when = format_local(start, location.tz, "D d M H:i")
+            exc.message = f"Session {number} ({when}): {exc.message} Nothing was booked."
             exc.args = (exc.message,)
             raise
         audit_appointment(appt, action="appointment.book", actor=booked_by, detail=f"session {number} of a series")
