@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: audit() in services takes the actor and address from the current request.
+    "clinic.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the person why they were signed out.
     "clinic.middleware.StaffIdleTimeoutMiddleware",
@@ -137,7 +139,13 @@ if TESTING:
     # Real hashing makes each test login cost ~0.3 s; the hasher is not what the tests check.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Failed logins are throttled per (username, IP) pair.
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (direct serving): the client's
+# address is REMOTE_ADDR and the header is ignored, since anyone can send it. clinic.access.client_ip reads it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed logins are throttled per (username, IP) pair, the IP from clinic.access.client_ip, so one person's
+# failures never lock another person out, and the owner can still log in from their own address.
+AXES_CLIENT_IP_CALLABLE = "clinic.access.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
