@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ SETUP_PAGES = [
     "admin:clinic_workinghours_changelist",
     "admin:clinic_timeoff_changelist",
     "admin:clinic_user_changelist",
-    "admin:clinic_user_add",
     "admin:clinic_auditevent_changelist",
     "admin:clinic_acupuncturepoint_changelist",
 ]
@@ -246,34 +244,7 @@ def test_two_new_overlapping_blocks_on_one_page_get_a_message_not_an_error_page(
     assert not WorkingHours.objects.filter(practitioner=profile).exists()
 
 
-def test_a_manager_invites_a_colleague_from_the_admin(manager_client):
-    response = manager_client.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "email": "New.Desk@Example.org",
-            "full_name": "Nia Desk",
-            "phone": "",
-            "role": Role.FRONT_DESK,
-            "usable_password": "false",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    user = User.objects.get(email="new.desk@example.org")
-    assert not user.is_staff and not user.has_usable_password()
-    assert mail.outbox[-1].to == ["new.desk@example.org"]
-
-
-def test_a_manager_made_in_the_admin_can_use_the_setup_area(manager_client):
-    manager_client.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "email": "second@example.org",
-            "full_name": "Second Manager",
-            "role": Role.MANAGER,
-            "usable_password": "false",
-        },
-    )
-    assert User.objects.get(email="second@example.org").is_staff
+# Adding a colleague from the admin opens the Staff page: see test_account_admin.py.
 
 
 def test_a_manager_cannot_take_over_a_superuser_account(manager_client):
