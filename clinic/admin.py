@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import queries, services
-from .forms import AdminLoginForm
+from .forms import AdminLoginForm, IdsChoiceField
 from .models import (
     AcupuncturePoint,
     AuditEvent,
@@ -40,6 +40,14 @@ admin.site.site_title = "Clinic setup"
 admin.site.index_title = "Locations, people, working hours and policy"
 admin.site.site_url = "/"
 admin.site.login_form = AdminLoginForm
+
+
+class SafeIdsMixin:
+    """Many-to-many fields that answer a tampered, absurdly large id with a message (forms.IdsChoiceField)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -97,7 +105,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeIdsMixin, DjangoUserAdmin):
     """Staff accounts. New ones are made on the Staff page (services.staff_create, which asks a
     practitioner's licence and emails the invitation); changes go through services.account_update.
     Managers never see or set a password: they email a link. Patients' logins are the front desk's."""
@@ -177,8 +185,38 @@ class UserAdmin(DjangoUserAdmin):
 # --- places and services ----------------------------------------------------------------------
 
 
+class RoomFormSet(forms.BaseInlineFormSet):
+    """Room names are unique per location. The form cannot see that rule (the location is not one of its
+    fields) and a tampered management form can make an existing room look new, so the formset checks the
+    names against the database and answers with a message instead of the database's error."""
+
+    def initial_form_count(self) -> int:
+        # A negative or inflated count in a tampered management form would make no sense of the rows.
+        return max(0, min(super().initial_form_count(), len(self.get_queryset())))
+
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")]
+        ids = [f.instance.pk for f in kept if f.instance.pk]
+        names: dict[str, forms.Form] = {}
+        for form in kept:
+            name = (form.cleaned_data.get("name") or "").strip()
+            if not name or form.errors:
+                continue
+            if name.lower() in names:
+                form.add_error("name", "Two rooms here have this name.")
+                continue
+            names[name.lower()] = form
+        if self.instance.pk and names:
+            taken = Room.objects.filter(location=self.instance, pk__isnull=False).exclude(pk__in=ids)
+            for name in taken.values_list("name", flat=True):
+                if name.lower() in names:
+                    names[name.lower()].add_error("name", "A room with this name already exists at this location.")
+
+
 class RoomInline(admin.TabularInline):
     model = Room
+    formset = RoomFormSet
     extra = 0
     fields = ("name", "active")
 
@@ -299,7 +337,7 @@ def _zone_text(zone: zoneinfo.ZoneInfo) -> str:
 
 
 @admin.register(PractitionerProfile)
-class PractitionerProfileAdmin(admin.ModelAdmin):
+class PractitionerProfileAdmin(SafeIdsMixin, admin.ModelAdmin):
     # The licence columns come first so the expired flag is visible without scrolling on a laptop.
     list_display = ("name", "licence_status", "licence_expiry", "licence_number", "email", "capacity", "active")
     list_filter = (LicenceStatusFilter, "active", "locations", "services")

@@ -11,6 +11,25 @@ from django.utils import timezone
 from . import dates, queries
 from .models import Location, Role, Service, User
 
+_BIGINT = 2**63
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of records that refuses ids no database column can hold.
+
+    Django looks the chosen ids up with `pk__in`, which SQLite (OverflowError) and PostgreSQL (out of range)
+    answer with an error rather than "no such record", so a tampered id gave a 500.
+    """
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and not -_BIGINT <= int(text) < _BIGINT:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+        return super()._check_values(value)
+
 
 class StaffCreateForm(forms.Form):
     """A staff account. For practitioners the licence is asked for here, because without it they
@@ -29,10 +48,10 @@ class StaffCreateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date, for example 2027-03-31."},
     )
-    locations = forms.ModelMultipleChoiceField(
+    locations = IdsChoiceField(
         queryset=Location.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
     )
-    services = forms.ModelMultipleChoiceField(
+    services = IdsChoiceField(
         queryset=Service.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -178,3 +178,13 @@ def test_no_admin_page_a_manager_can_open_shows_clinical_content(manager_client,
     # And no path to log in as someone else: no set-password page, no impersonation URL.
     assert manager_client.get(reverse("admin:auth_user_password_change", args=[patient.user.pk])).status_code == 403
     assert "impersonat" not in str(admin.site.get_urls()) and "login_as" not in str(admin.site.get_urls())
+
+
+def test_a_colleagues_page_offers_the_password_link_button(manager_client, front_desk_user):
+    page = manager_client.get(reverse("admin:clinic_user_change", args=[front_desk_user.pk])).content.decode()
+    assert "Email a link to choose a password" in page
+    manager_client.post(
+        reverse("admin:clinic_user_changelist"),
+        {"action": "send_set_password_email", "_selected_action": str(front_desk_user.pk)},
+    )
+    assert [m.to for m in mail.outbox] == [[front_desk_user.email]]

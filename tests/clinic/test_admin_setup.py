@@ -69,6 +69,47 @@ def test_a_manager_adds_a_location_with_its_rooms_in_one_go(manager_client):
     assert sorted(location.rooms.values_list("name", flat=True)) == ["Room 1", "Room 2"]
 
 
+@pytest.mark.parametrize("initial", ["-1", "0", "7"])
+def test_a_tampered_room_count_gets_a_message_not_an_error_page(manager_client, initial):
+    location = f.LocationFactory(name="Acuclinic Leeds")
+    room = f.RoomFactory(location=location, name="Room 1")
+    data = {
+        "name": location.name,
+        "address": location.address,
+        "phone": location.phone,
+        "timezone": location.timezone,
+        "active": "on",
+        "rooms-TOTAL_FORMS": "1",
+        "rooms-INITIAL_FORMS": initial,
+        "rooms-0-id": str(room.pk),
+        "rooms-0-location": str(location.pk),
+        "rooms-0-name": "Room 1",
+        "rooms-0-active": "on",
+    }
+    response = manager_client.post(reverse("admin:clinic_location_change", args=[location.pk]), data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert "A room with this name already exists at this location." in response.content.decode()
+    assert list(location.rooms.values_list("name", flat=True)) == ["Room 1"]
+
+
+def test_two_new_rooms_with_one_name_are_pointed_out(manager_client):
+    location = f.LocationFactory(name="Acuclinic Leeds")
+    data = {
+        "name": location.name,
+        "address": location.address,
+        "timezone": location.timezone,
+        "active": "on",
+        "rooms-TOTAL_FORMS": "2",
+        "rooms-INITIAL_FORMS": "0",
+        "rooms-0-name": "Room 1",
+        "rooms-1-name": "room 1",
+    }
+    response = manager_client.post(reverse("admin:clinic_location_change", args=[location.pk]), data)
+    assert "Two rooms here have this name." in response.content.decode()
+    assert not location.rooms.exists()
+
+
 def test_a_location_needs_a_real_time_zone(manager_client):
     response = manager_client.post(
         reverse("admin:clinic_location_add"),

@@ -42,13 +42,13 @@ HOSTILE: dict[str, str] = {
     "nan": "NaN",
 }
 # One field at a time on top of the page's own values: the values a field's own checks must refuse.
-PER_FIELD = ("long", "nul", "year9999", "huge")
+PER_FIELD = ("nul", "year9999", "huge")
 # A list filter's parameter gets these (fewer than a form's fields: list pages are the costly ones).
-PARAM_VALUES = ("empty", "long", "nul", "emoji", "sql", "year9999", "huge")
+PARAM_VALUES = ("long", "nul", "sql", "year9999", "huge")
 # Parameters every page may be given, whatever it shows.
 GENERIC_PARAMS = {
-    "next": ["abc", "//evil.example/", "javascript:alert(1)", HOSTILE["long"], HOSTILE["nul"]],
-    "page": ["abc", "-1", "0", HOSTILE["huge"]],
+    "next": ["abc", "//evil.example/", HOSTILE["nul"]],
+    "page": ["abc", HOSTILE["huge"]],
 }
 DATE_DRILLDOWNS = [
     {"year": "9999"},
