@@ -493,9 +493,9 @@ class ClinicPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_id", "patient_id", "ip_address", "detail")
+    list_display = ("at", "actor", "action", "record_label", "patient_id", "ip_address", "detail")
     list_filter = ("action", "object_type")
-    search_fields = ("actor__email", "actor__full_name", "object_id", "=patient_id", "detail")
+    search_fields = ("actor__email", "actor__full_name", "object_repr", "object_id", "=patient_id", "detail")
     list_select_related = ("actor",)
     date_hierarchy = "at"
     show_full_result_count = False

@@ -41,7 +41,7 @@ CLINIC_NAME = env.str("CLINIC_NAME", default="Acuclinic")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin with clinic.admin_site.ClinicAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

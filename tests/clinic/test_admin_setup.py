@@ -335,3 +335,27 @@ def test_searching_the_audit_events_in_setup_never_fails(manager_client, practit
     AuditEvent.objects.create(actor=practitioner.user, action="view", object_type="plans.visit", patient_id=42)
     response = manager_client.get(reverse("admin:clinic_auditevent_changelist"), {"q": term})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("admin:scheduling_appointment_changelist", {"start__year": "9999"}),
+        ("admin:scheduling_appointment_changelist", {"start__year": "1", "start__month": "1", "start__day": "1"}),
+        ("admin:clinic_timeoff_changelist", {"start__year": "9999", "start__month": "12"}),
+        ("admin:clinic_auditevent_changelist", {"at__year": "9999", "at__month": "12", "at__day": "31"}),
+        ("admin:clinic_auditevent_changelist", {"at__year": "2026", "at__month": "13"}),
+    ],
+)
+def test_a_date_drill_down_outside_the_calendar_gets_a_message(manager_client, name, query):
+    response = manager_client.get(reverse(name), query, follow=True)
+    assert response.status_code == 200
+    assert "Enter a date between 2000 and 2999. Showing all dates instead." in response.content.decode()
+
+
+def test_a_date_drill_down_inside_the_calendar_still_works(manager_client, practitioner):
+    f.TimeOffFactory(practitioner=practitioner)
+    year = timezone.now().year
+    response = manager_client.get(reverse("admin:clinic_timeoff_changelist"), {"start__year": str(year)})
+    assert response.status_code == 200 and "Showing all dates" not in response.content.decode()
+    assert response.context["cl"].result_count == 1
