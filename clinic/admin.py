@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
@@ -40,6 +41,8 @@ admin.site.site_title = "Clinic setup"
 admin.site.index_title = "Locations, people, working hours and policy"
 admin.site.site_url = "/"
 admin.site.login_form = AdminLoginForm
+# Admin rights come from the role (clinic/permissions.py), never from groups: nothing to set up there.
+admin.site.unregister(Group)
 
 
 class SafeIdsMixin:
@@ -130,7 +133,7 @@ class UserAdmin(SafeIdsMixin, DjangoUserAdmin):
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    superuser_fieldsets = (("Superuser only", {"fields": ("password", "is_superuser", "groups", "user_permissions")}),)
+    superuser_fieldsets = (("Superuser only", {"fields": ("password", "is_superuser")}),)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -154,6 +154,9 @@ AXES_USERNAME_CALLABLE = "clinic.access.login_throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# django-axes' own admin pages are off: its "clean up" action fails with an error page, and lockouts are in
+# the audit log. A superuser lifts one early with `manage.py axes_reset_username <email>`.
+AXES_ENABLE_ADMIN = False
 
 # Staff sessions end after this many seconds without a request (patients keep Django's default).
 STAFF_IDLE_TIMEOUT = env.int("STAFF_IDLE_TIMEOUT", default=30 * 60)

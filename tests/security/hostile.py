@@ -17,6 +17,7 @@ error that aborted the transaction) never leak into the next. The only failure i
 from __future__ import annotations
 
 import itertools
+import re
 import traceback
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -63,6 +64,7 @@ DATE_DRILLDOWNS = [
 ]
 MANAGEMENT_TAMPERING = ["-1", "abc", HOSTILE["huge"], "1000000"]
 UNKNOWN_IDS = ["0", "999999999", "9" * 25]
+_LATER_ROW = re.compile(r"-[1-9][0-9]*-")  # rooms-3-name: not the first row of a formset
 SKIP_ACTIONS = {"logout"}  # posting it would end the session the other requests rely on
 
 
@@ -249,7 +251,7 @@ class Attacker:
         for form in page.forms:
             if form.method == "post":
                 self.attack_form(final, form)
-        if subpages:
+        if subpages and final == url:
             below = {urlsplit(urljoin(final, link)).path for link in page.links}
             for sub in sorted(p for p in below if p.startswith(path) and p != path):
                 self.attack_page(sub)
@@ -276,11 +278,14 @@ class Attacker:
         for key, value in HOSTILE.items():
             data = {n: value for n in names}
             self.post(target, data, what=f"every field={key}")
-        editable = [n for n, kind, _ in form.fields if kind not in ("hidden", "submit") and n]
+        # One row of each inline or formset stands for its siblings: the same field's checks run on each.
+        editable = [
+            n for n, kind, _ in form.fields if kind not in ("hidden", "submit") and n and not _LATER_ROW.search(n)
+        ]
         for name, key in itertools.product(dict.fromkeys(editable), PER_FIELD):
             self.post(target, {**baseline, name: HOSTILE[key]}, what=f"{name}={key}")
         for name in names:
-            if name.endswith(("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")):
+            if name.endswith(("-TOTAL_FORMS", "-INITIAL_FORMS")):
                 for value in MANAGEMENT_TAMPERING:
                     self.post(target, {**baseline, name: value}, what=f"{name}={value[:20]}")
         ids = [n for n in names if n.endswith("-id") or n in ("pk", "id", "appointment", "patient")]
