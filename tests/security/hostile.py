@@ -288,7 +288,11 @@ class Attacker:
             if name.endswith(("-TOTAL_FORMS", "-INITIAL_FORMS")):
                 for value in MANAGEMENT_TAMPERING:
                     self.post(target, {**baseline, name: value}, what=f"{name}={value[:20]}")
-        ids = [n for n in names if n.endswith("-id") or n in ("pk", "id", "appointment", "patient")]
+        ids = [
+            n
+            for n in names
+            if (n.endswith("-id") and not _LATER_ROW.search(n)) or n in ("pk", "id", "appointment", "patient")
+        ]
         for name, value in itertools.product(ids, UNKNOWN_IDS):
             self.post(target, {**baseline, name: value}, what=f"{name}=unknown id {value[:12]}")
 
