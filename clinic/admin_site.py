@@ -43,12 +43,17 @@ class ClinicAdminSite(admin.AdminSite):
             # A list's date drill-down (?start__year=9999) outside the supported years overflowed while the
             # admin worked out the period's end. Such parameters are dropped, with a message.
             bad = [name for name, value in request.GET.items() if not _drill_down_ok(name, value)]
-            if bad:
+            # PostgreSQL cannot compare text with a NUL byte: a filter or search holding one was a 500.
+            nul = [name for name, value in request.GET.items() if "\x00" in value]
+            if bad or nul:
                 query = request.GET.copy()
-                for name in bad:
-                    query.pop(name)
+                for name in bad + nul:
+                    query.pop(name, None)
                 request.GET = query
-                messages.warning(request, f"{dates.OUT_OF_RANGE} Showing all dates instead.")
+                if bad:
+                    messages.warning(request, f"{dates.OUT_OF_RANGE} Showing all dates instead.")
+                if nul:
+                    messages.warning(request, "A filter held a character that cannot be searched for; it was left out.")
             return inner(request, *args, **kwargs)
 
         return guarded

@@ -359,3 +359,9 @@ def test_a_date_drill_down_inside_the_calendar_still_works(manager_client, pract
     response = manager_client.get(reverse("admin:clinic_timeoff_changelist"), {"start__year": str(year)})
     assert response.status_code == 200 and "Showing all dates" not in response.content.decode()
     assert response.context["cl"].result_count == 1
+
+
+def test_a_filter_holding_a_nul_byte_is_left_out_with_a_message(manager_client):
+    response = manager_client.get(reverse("admin:clinic_service_changelist"), {"kind__exact": "a\x00b"})
+    assert response.status_code == 200
+    assert "A filter held a character that cannot be searched for" in response.content.decode()
