@@ -7,9 +7,11 @@ single rule: anonymous users are sent to log in, a wrong role gets 403, and per-
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -58,10 +60,6 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def can_read_clinical(user) -> bool:
-    return user.is_authenticated and user.role in CLINICAL
-
-
 def require_patient_owner(request: HttpRequest, patient) -> None:
     """A patient may only reach their own record; anyone else who is not staff gets 404."""
     user = request.user
@@ -74,10 +72,31 @@ def require_patient_owner(request: HttpRequest, patient) -> None:
         raise Http404("No such record.")
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The address of the person making the request: the one home for it (audit log, consent, login throttling).
+
+    Behind TRUSTED_PROXY_COUNT proxies, each appends the address it was connected from to X-Forwarded-For,
+    so the client is that many entries from the right; anything further left was sent by the client and
+    could be forged. With no trusted proxy (the default) the header is ignored. A missing or short header
+    falls back to the connecting address.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [p for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= count:
+            ip = _valid_ip(forwarded[-count])
+            if ip:
+                return ip
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
 
 
 def login_throttle_username(request: HttpRequest, credentials: dict | None = None) -> str:
@@ -87,4 +106,5 @@ def login_throttle_username(request: HttpRequest, credentials: dict | None = Non
     changing the case would be a way round the lockout.
     """
     data = credentials if credentials is not None else getattr(request, "POST", {})
-    return (data.get("username") or "").strip().lower()
+    # Axes stores at most 255 characters; a longer (hostile) name must not become a database error.
+    return (data.get("username") or "").strip().lower().replace("\x00", "")[:255]

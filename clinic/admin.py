@@ -4,13 +4,15 @@ time off and the clinic policy. Managers get exactly the permissions in clinic/p
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import queries, services
+from .forms import AdminLoginForm, IdsChoiceField
 from .models import (
     AcupuncturePoint,
     AuditEvent,
@@ -37,6 +40,17 @@ admin.site.site_header = "Clinic setup"
 admin.site.site_title = "Clinic setup"
 admin.site.index_title = "Locations, people, working hours and policy"
 admin.site.site_url = "/"
+admin.site.login_form = AdminLoginForm
+# Admin rights come from the role (clinic/permissions.py), never from groups: nothing to set up there.
+admin.site.unregister(Group)
+
+
+class SafeIdsMixin:
+    """Many-to-many fields that answer a tampered, absurdly large id with a message (forms.IdsChoiceField)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,47 +69,51 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 # --- people ----------------------------------------------------------------------------------
 
 
-def _clean_unique_email(form: forms.ModelForm) -> str:
-    email = form.cleaned_data["email"].strip().lower()
-    clash = User.objects.filter(email__iexact=email)
-    if form.instance.pk:
-        clash = clash.exclude(pk=form.instance.pk)
-    if clash.exists():
-        raise forms.ValidationError("An account with this email already exists.")
-    return email
-
-
-class UserAddForm(AdminUserCreationForm):
-    class Meta:
-        model = User
-        fields = ("email", "full_name", "phone", "role")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Inviting is the normal path: the colleague chooses their own password from the email.
-        self.fields["usable_password"].initial = "false"
-        self.fields["usable_password"].label = "Password"
-        self.fields[
-            "usable_password"
-        ].help_text = "“Disabled” emails them a link to choose their own password (recommended)."
-
-    def clean_email(self) -> str:
-        return _clean_unique_email(self)
-
-
 class UserEditForm(UserChangeForm):
+    """The admin's account form. Its rules are the account service's (services.account_change_problems),
+    checked here to show the message next to the field and again when the service saves."""
+
+    actor: User  # set per request by UserAdmin.get_form
+
     class Meta:
         model = User
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        role = self.fields.get("role")
+        if role is not None and not self.actor.is_superuser:
+            # Offer only the roles a manager may give: never patient, and practitioner only if it already is.
+            keep = {Role.FRONT_DESK, Role.MANAGER, self.instance.role} - {Role.PATIENT}
+            role.choices = [(v, label) for v, label in role.choices if v in keep]
+
     def clean_email(self) -> str:
-        return _clean_unique_email(self)
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("An account with this email already exists.")
+        return email
+
+    def account_changes(self) -> dict[str, object]:
+        names = services.ACCOUNT_FIELDS + services.SUPERUSER_FIELDS
+        return {n: self.cleaned_data[n] for n in self.changed_data if n in names and n in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = services.account_change_problems(
+            actor=self.actor, user=self.instance, changes=self.account_changes()
+        )
+        for field, message in problems.items():
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeIdsMixin, DjangoUserAdmin):
+    """Staff accounts. New ones are made on the Staff page (services.staff_create, which asks a
+    practitioner's licence and emails the invitation); changes go through services.account_update.
+    Managers never see or set a password: they email a link. Patients' logins are the front desk's."""
+
     form = UserEditForm
-    add_form = UserAddForm
     list_display = ("email", "full_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("email", "full_name", "phone")
@@ -103,34 +121,40 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     actions = ["send_set_password_email"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         ("Person", {"fields": ("full_name", "phone")}),
         (
             "Role",
             {
                 "fields": ("role", "is_active"),
-                "description": "Only managers can open this setup area. Untick “active” to close an account; "
-                "accounts are not deleted so their history stays readable.",
+                "description": "Untick “active” to close an account; accounts are not deleted so their history "
+                "stays readable. Only the administrator can make an existing account a practitioner.",
             },
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    superuser_fieldsets = (("Superuser only", {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),)
-    add_fieldsets = (
-        (
-            None,
-            {
-                "classes": ("wide",),
-                "fields": ("email", "full_name", "phone", "role", "usable_password", "password1", "password2"),
-            },
-        ),
-    )
+    superuser_fieldsets = (("Superuser only", {"fields": ("password", "is_superuser")}),)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.exclude(role=Role.PATIENT)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets = self.fieldsets
         if obj is not None and request.user.is_superuser:
             fieldsets = fieldsets + self.superuser_fieldsets
         return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(self.readonly_fields)
+        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
+            fields += ("role", "is_active")
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a fresh class per call, so this is per request
+        return form
 
     def has_change_permission(self, request, obj=None):
         # A manager must not be able to take over a superuser account (e.g. by changing its email).
@@ -138,21 +162,19 @@ class UserAdmin(DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # One way to create staff: the Staff form and its service.
+        return redirect("clinic:staff_create")
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied("Send a link to choose a password instead.")
+        return super().user_change_password(request, id, form_url)
+
     def save_model(self, request, obj, form, change):
-        obj.is_staff = services.staff_flag_for(role=obj.role, is_superuser=obj.is_superuser)
-        super().save_model(request, obj, form, change)
-        if not change and not obj.has_usable_password():
-            services.staff_invite_send(user=obj, base_url=request.build_absolute_uri("/"))
-            self.message_user(request, f"We emailed {obj.email} a link to choose a password.", messages.SUCCESS)
-        if not change and obj.role == Role.PRACTITIONER:
-            self.message_user(
-                request,
-                format_html(
-                    'Next, <a href="{}">add their practitioner profile</a> (licence, services, working hours).',
-                    reverse("admin:clinic_practitionerprofile_add") + f"?user={obj.pk}",
-                ),
-                messages.INFO,
-            )
+        original = User.objects.get(pk=obj.pk)
+        services.account_update(actor=request.user, user=original, changes=form.account_changes())
+        obj.refresh_from_db()
 
     @admin.action(description="Email a link to choose a password")
     def send_set_password_email(self, request, queryset):
@@ -166,8 +188,38 @@ class UserAdmin(DjangoUserAdmin):
 # --- places and services ----------------------------------------------------------------------
 
 
+class RoomFormSet(forms.BaseInlineFormSet):
+    """Room names are unique per location. The form cannot see that rule (the location is not one of its
+    fields) and a tampered management form can make an existing room look new, so the formset checks the
+    names against the database and answers with a message instead of the database's error."""
+
+    def initial_form_count(self) -> int:
+        # A negative or inflated count in a tampered management form would make no sense of the rows.
+        return max(0, min(super().initial_form_count(), len(self.get_queryset())))
+
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")]
+        ids = [f.instance.pk for f in kept if f.instance.pk]
+        names: dict[str, forms.Form] = {}
+        for form in kept:
+            name = (form.cleaned_data.get("name") or "").strip()
+            if not name or form.errors:
+                continue
+            if name.lower() in names:
+                form.add_error("name", "Two rooms here have this name.")
+                continue
+            names[name.lower()] = form
+        if self.instance.pk and names:
+            taken = Room.objects.filter(location=self.instance, pk__isnull=False).exclude(pk__in=ids)
+            for name in taken.values_list("name", flat=True):
+                if name.lower() in names:
+                    names[name.lower()].add_error("name", "A room with this name already exists at this location.")
+
+
 class RoomInline(admin.TabularInline):
     model = Room
+    formset = RoomFormSet
     extra = 0
     fields = ("name", "active")
 
@@ -269,12 +321,26 @@ class TimeOffInline(admin.TabularInline):
     model = TimeOff
     extra = 0
     fields = ("start", "end", "reason")
-    # TimeOff is stored in UTC and shown in the clinic's TIME_ZONE; say which, since locations differ.
-    verbose_name_plural = f"time off (dates and times in {settings.TIME_ZONE})"
+    verbose_name_plural = "time off"
+
+
+def _in_zone(view, zone: zoneinfo.ZoneInfo):
+    """Run an admin view with `zone` as the current zone, so the form reads and shows times in it.
+
+    The response is rendered inside, because a TemplateResponse renders lazily, after the zone is gone."""
+    with timezone.override(zone):
+        response = view()
+        if hasattr(response, "render"):
+            response.render()
+    return response
+
+
+def _zone_text(zone: zoneinfo.ZoneInfo) -> str:
+    return f"local time in {zone.key} ({timezone.now().astimezone(zone):%Z} now)"
 
 
 @admin.register(PractitionerProfile)
-class PractitionerProfileAdmin(admin.ModelAdmin):
+class PractitionerProfileAdmin(SafeIdsMixin, admin.ModelAdmin):
     # The licence columns come first so the expired flag is visible without scrolling on a laptop.
     list_display = ("name", "licence_status", "licence_expiry", "licence_number", "email", "capacity", "active")
     list_filter = (LicenceStatusFilter, "active", "locations", "services")
@@ -316,6 +382,14 @@ class PractitionerProfileAdmin(admin.ModelAdmin):
             kwargs["queryset"] = User.objects.filter(role=Role.PRACTITIONER, practitioner__isnull=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            if isinstance(inline, TimeOffInline):
+                # Time off is typed in the practitioner's location's zone (see change_view); say which.
+                inline.verbose_name_plural = f"time off ({_zone_text(timezone.get_current_timezone())})"
+        return inlines
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and obj.licence_expired:
@@ -324,7 +398,10 @@ class PractitionerProfileAdmin(admin.ModelAdmin):
                 f"This licence expired on {obj.licence_expiry:%d %b %Y}; {obj.user.full_name} cannot be booked.",
                 messages.WARNING,
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        zone = queries.practitioner_zone(obj)
+        return _in_zone(
+            lambda: super(PractitionerProfileAdmin, self).change_view(request, object_id, form_url, extra_context), zone
+        )
 
 
 @admin.register(WorkingHours)
@@ -339,11 +416,55 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ("practitioner", "start", "end", "reason")
+    """Time off is typed and shown in the practitioner's location's zone (queries.practitioner_zone)."""
+
+    list_display = ("practitioner", "local_start", "local_end", "reason")
     list_filter = ("practitioner",)
     search_fields = ("practitioner__user__full_name", "reason")
     list_select_related = ("practitioner__user",)
     date_hierarchy = "start"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("practitioner__locations")
+
+    def _local(self, obj, when: dt.datetime) -> str:
+        zone = queries.zone_of_locations(obj.practitioner.locations.all())
+        return f"{when.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+
+    @admin.display(description="start (local)", ordering="start")
+    def local_start(self, obj):
+        return self._local(obj, obj.start)
+
+    @admin.display(description="end (local)", ordering="end")
+    def local_end(self, obj):
+        return self._local(obj, obj.end)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        where = _zone_text(timezone.get_current_timezone())
+        for name in ("start", "end"):
+            if name in form.base_fields:
+                form.base_fields[name].help_text = f"In the practitioner's location's {where}."
+        return form
+
+    def _zone_for(self, request, obj) -> zoneinfo.ZoneInfo:
+        if request.method == "POST":
+            chosen = request.POST.get("practitioner", "")
+        else:
+            chosen = request.GET.get("practitioner", "")
+        if chosen.isdigit() and len(chosen) < 19:
+            return queries.practitioner_zone(int(chosen))
+        return queries.practitioner_zone(obj.practitioner_id if obj is not None else None)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        zone = self._zone_for(request, None)
+        return _in_zone(lambda: super(TimeOffAdmin, self).add_view(request, form_url, extra_context), zone)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        zone = self._zone_for(request, self.get_object(request, object_id))
+        return _in_zone(
+            lambda: super(TimeOffAdmin, self).change_view(request, object_id, form_url, extra_context), zone
+        )
 
 
 # --- policy -----------------------------------------------------------------------------------
@@ -375,9 +496,9 @@ class ClinicPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_id", "patient_id", "ip_address", "detail")
+    list_display = ("at", "actor", "action", "record_label", "patient_id", "ip_address", "detail")
     list_filter = ("action", "object_type")
-    search_fields = ("actor__email", "actor__full_name", "object_id", "=patient_id", "detail")
+    search_fields = ("actor__email", "actor__full_name", "object_repr", "object_id", "=patient_id", "detail")
     list_select_related = ("actor",)
     date_hierarchy = "at"
     show_full_result_count = False

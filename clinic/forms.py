@@ -3,11 +3,32 @@ import datetime as dt
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from . import queries
+from . import dates, queries
 from .models import Location, Role, Service, User
+
+_BIGINT = 2**63
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of records that refuses ids no database column can hold.
+
+    Django looks the chosen ids up with `pk__in`, which SQLite (OverflowError) and PostgreSQL (out of range)
+    answer with an error rather than "no such record", so a tampered id gave a 500.
+    """
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and not -_BIGINT <= int(text) < _BIGINT:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text[:20]}
+                )
+        return super()._check_values(value)
 
 
 class StaffCreateForm(forms.Form):
@@ -27,10 +48,10 @@ class StaffCreateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date, for example 2027-03-31."},
     )
-    locations = forms.ModelMultipleChoiceField(
+    locations = IdsChoiceField(
         queryset=Location.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
     )
-    services = forms.ModelMultipleChoiceField(
+    services = IdsChoiceField(
         queryset=Service.objects.filter(active=True), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -88,6 +109,23 @@ class StaffCreateForm(forms.Form):
         return cleaned
 
 
+class LoginForm(AuthenticationForm):
+    """Django's login form, with the email's length checked before anything reaches the database.
+
+    Django sets the username field's max_length after the field is built, so its length validator is
+    missing: an over-long name went on to the failed-login record and, on PostgreSQL, a 500.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(User._meta.get_field("email").max_length))
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login form, with the same check."""
+
+
 class AccountPasswordResetForm(PasswordResetForm):
     """Also sends the link to accounts that never had a password.
 
@@ -97,9 +135,6 @@ class AccountPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True)
-
-
-AUDIT_YEARS = (2000, 2999)
 
 
 class AuditFilterForm(forms.Form):
@@ -138,9 +173,8 @@ class AuditFilterForm(forms.Form):
 
     def _clean_day(self, name: str) -> dt.date | None:
         day = self.cleaned_data.get(name)
-        # Year 1 or 9999 overflows when turned into the start or end of a local day (a 500).
-        if day is not None and not AUDIT_YEARS[0] <= day.year <= AUDIT_YEARS[1]:
-            raise forms.ValidationError(f"Enter a date between {AUDIT_YEARS[0]} and {AUDIT_YEARS[1]}.")
+        if day is not None and not dates.in_range(day):
+            raise forms.ValidationError(dates.OUT_OF_RANGE)
         return day
 
     def clean_date_from(self) -> dt.date | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent, PractitionerProfile, Role, User
+from .models import AuditEvent, Location, PractitionerProfile, Role, User
 
 LICENCE_WARNING_DAYS = 60
 
@@ -25,6 +27,20 @@ def practitioners_with_licence_expiring(
     return PractitionerProfile.objects.select_related("user").filter(
         active=True, licence_expiry__gt=on, licence_expiry__lte=on + dt.timedelta(days=days)
     )
+
+
+def practitioner_zone(practitioner: PractitionerProfile | int | None) -> zoneinfo.ZoneInfo:
+    """The zone a practitioner's times are typed and read in: their location's (the first by name, active
+    first, if they work at several), else the clinic's TIME_ZONE."""
+    if practitioner is None:
+        return zone_of_locations([])
+    return zone_of_locations(Location.objects.filter(practitioners=practitioner).only("timezone", "name", "active"))
+
+
+def zone_of_locations(locations) -> zoneinfo.ZoneInfo:
+    """practitioner_zone's rule on locations already loaded (e.g. prefetched for a list)."""
+    ordered = sorted(locations, key=lambda loc: (not loc.active, loc.name))
+    return ordered[0].tz if ordered else zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def staff_list() -> QuerySet[User]:

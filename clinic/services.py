@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .audit import audit
 from .models import JobHeartbeat, Location, PractitionerProfile, Role, Service, User
+
+# What a manager may change on a staff account (the admin's user form); superusers may also set these.
+ACCOUNT_FIELDS = ("email", "full_name", "phone", "role", "is_active")
+SUPERUSER_FIELDS = ("is_superuser",)
 
 
 def heartbeat_record(*, name: str, at: dt.datetime | None = None) -> JobHeartbeat:
@@ -42,6 +47,7 @@ def staff_create(
     licence_expiry: dt.date | None = None,
     locations: Iterable[Location] = (),
     services: Iterable[Service] = (),
+    actor: User | None = None,
 ) -> User:
     """A staff login; for a practitioner also the profile that makes them bookable.
 
@@ -81,7 +87,83 @@ def staff_create(
         profile.save()
         profile.locations.set(locations)
         profile.services.set(services)
+    audit(action="create", obj=user, detail=f"staff account, role {user.get_role_display()}", actor=actor)
     return user
+
+
+def account_change_problems(*, actor: User, user: User, changes: dict[str, object]) -> dict[str, str]:
+    """Why `actor` may not make `changes` (field name → new value) to `user`'s account, by field; {} if allowed.
+
+    The rules keep a manager (who sees no clinical content) from reaching it through an account: they
+    cannot change their own role, give an existing account the practitioner role, or move a
+    practitioner's login to an address they read. The superuser, made with createsuperuser and not a
+    clinic role, may do all of these.
+    """
+    if actor.is_superuser:
+        return {}
+    problems: dict[str, str] = {}
+    for name in changes:
+        if name not in ACCOUNT_FIELDS:
+            problems[name] = "Only the administrator (superuser) can change this."
+    if "role" in changes:
+        new_role = changes["role"]
+        if user.pk == actor.pk:
+            problems["role"] = "You cannot change your own role. Ask the administrator or another manager."
+        elif Role.PATIENT in (user.role, new_role):
+            problems["role"] = "Patient accounts are not staff accounts; the front desk manages patients."
+        elif new_role == Role.PRACTITIONER:
+            problems["role"] = (
+                "Only the administrator (superuser) can make an existing account a practitioner, because "
+                "practitioners read clinical records. Create a new practitioner account under Staff instead."
+            )
+    if changes.get("is_active") is False and user.pk == actor.pk:
+        problems["is_active"] = "You cannot close your own account."
+    if "email" in changes and user.role == Role.PRACTITIONER:
+        problems["email"] = (
+            "A practitioner's login email can only be changed by the administrator (superuser): whoever "
+            "holds the address can reset the password and read clinical records."
+        )
+    return problems
+
+
+@transaction.atomic
+def account_update(*, actor: User, user: User, changes: dict[str, object]) -> User:
+    """Change a login's details, role or status; every change is audited, role changes on their own row.
+
+    Raises ValidationError by field (see account_change_problems).
+    """
+    changes = {k: v for k, v in changes.items() if getattr(user, k) != v}
+    problems = account_change_problems(actor=actor, user=user, changes=changes)
+    if problems:
+        raise ValidationError(problems)
+    if not changes:
+        return user
+    before = {name: getattr(user, name) for name in changes}
+    old_role = user.get_role_display()
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if "email" in changes:
+        user.email = str(user.email).strip().lower()
+    user.is_staff = staff_flag_for(role=user.role, is_superuser=user.is_superuser)
+    user.full_clean()
+    user.save()
+    if "role" in changes:
+        audit(action="role_change", obj=user, detail=f"role {old_role} → {user.get_role_display()}", actor=actor)
+    if "is_superuser" in changes:
+        granted = "granted" if user.is_superuser else "removed"
+        audit(action="role_change", obj=user, detail=f"superuser {granted}", actor=actor)
+    if "is_active" in changes:
+        audit(action="reactivate" if user.is_active else "deactivate", obj=user, actor=actor)
+    other = [name for name in before if name not in ("role", "is_active", "is_superuser")]
+    if other:
+        audit(action="update", obj=user, detail=f"changed {', '.join(other)}", actor=actor)
+    return user
+
+
+def audit_export_record(*, filters: dict[str, object], actor: User | None = None) -> None:
+    """Exporting the log is recorded too: the file says who read which records."""
+    shown = ", ".join(f"{k}={v}" for k, v in filters.items() if v not in ("", None)) or "no filters"
+    audit(action="export", object_type="clinic.auditevent", object_repr="Audit log (CSV)", detail=shown, actor=actor)
 
 
 def staff_invite_send(*, user: User, base_url: str) -> None:
@@ -110,3 +192,4 @@ def staff_invite_send(*, user: User, base_url: str) -> None:
     )
     message.attach_alternative(render_to_string("emails/staff_invite_body.html", context), "text/html")
     message.send()
+    audit(action="password_link", obj=user, detail="emailed a link to choose a password")

@@ -41,7 +41,7 @@ CLINIC_NAME = env.str("CLINIC_NAME", default="Acuclinic")
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin with clinic.admin_site.ClinicAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: audit() in services takes the actor and address from the current request.
+    "clinic.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it tells the person why they were signed out.
     "clinic.middleware.StaffIdleTimeoutMiddleware",
@@ -137,7 +139,13 @@ if TESTING:
     # Real hashing makes each test login cost ~0.3 s; the hasher is not what the tests check.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Failed logins are throttled per (username, IP) pair.
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (direct serving): the client's
+# address is REMOTE_ADDR and the header is ignored, since anyone can send it. clinic.access.client_ip reads it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Failed logins are throttled per (username, IP) pair, the IP from clinic.access.client_ip, so one person's
+# failures never lock another person out, and the owner can still log in from their own address.
+AXES_CLIENT_IP_CALLABLE = "clinic.access.client_ip"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -146,6 +154,9 @@ AXES_USERNAME_CALLABLE = "clinic.access.login_throttle_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# django-axes' own admin pages are off: its "clean up" action fails with an error page, and lockouts are in
+# the audit log. A superuser lifts one early with `manage.py axes_reset_username <email>`.
+AXES_ENABLE_ADMIN = False
 
 # Staff sessions end after this many seconds without a request (patients keep Django's default).
 STAFF_IDLE_TIMEOUT = env.int("STAFF_IDLE_TIMEOUT", default=30 * 60)

@@ -8,6 +8,7 @@ clinic_patterns = (
         path("", views.manager_home, name="manager_home"),
         path("staff/new/", views.staff_create, name="staff_create"),
         path("audit/", views.audit_log, name="audit_log"),
+        path("audit/export.csv", views.audit_log_csv, name="audit_log_csv"),
     ],
     "clinic",
 )

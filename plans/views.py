@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic import access
-from clinic.access import client_ip
-from clinic.models import AuditEvent, PractitionerProfile, WorkingHours
+from clinic import access, dates
+from clinic.audit import audit_patients_viewed
+from clinic.models import PractitionerProfile, WorkingHours
+from clinic.queries import practitioner_zone
 from patients.queries import alerts_for_patients, intake_statuses
 from scheduling import desk_queries, queries
 
@@ -18,12 +20,8 @@ _WIDEST_OFFSET = dt.timedelta(hours=14)
 
 
 def _practitioner_today(profile: PractitionerProfile | None) -> dt.date:
-    """Today where the practitioner works (their first location's zone), else in the site's zone."""
-    if profile is not None:
-        wh = WorkingHours.objects.filter(practitioner=profile).select_related("location").order_by("weekday").first()
-        if wh is not None:
-            return timezone.now().astimezone(wh.location.tz).date()
-    return timezone.localdate()
+    """Today where the practitioner works (clinic.queries.practitioner_zone)."""
+    return timezone.now().astimezone(practitioner_zone(profile)).date()
 
 
 @access.role_required(access.PRACTITIONER)
@@ -32,13 +30,14 @@ def my_day(request):
     alerts (red flags, contraindications, precautions), intake status and a link to the chart.
 
     Showing alerts is reading clinical data, so each patient whose alerts are shown gets an audit
-    event (one bulk insert per page view).
+    event (one insert per page view).
     """
     profile = PractitionerProfile.objects.filter(user=request.user).select_related("user").first()
     today = _practitioner_today(profile)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else today
-    except ValueError:
+    raw_day = request.GET.get("day", "")
+    day = dates.parse_day(raw_day) if raw_day else today
+    if day is None:
+        messages.warning(request, f"“{raw_day[:20]}” is not a day we can show. {dates.OUT_OF_RANGE} Showing today.")
         day = today
     appointments: list = []
     hours: list = []
@@ -62,20 +61,10 @@ def my_day(request):
             .select_related("location")
             .order_by("start")
         )
-        shown = sorted({a.patient_id for a in appointments if a.alerts and a.alerts.any})
+        shown = {a.patient_id: a.patient for a in appointments if a.alerts and a.alerts.any}
         if shown:
-            ip = client_ip(request)
-            AuditEvent.objects.bulk_create(
-                AuditEvent(
-                    actor=request.user,
-                    action="view",
-                    object_type="patients.patient",
-                    object_id=str(pid),
-                    patient_id=pid,
-                    ip_address=ip,
-                    detail=f"alerts on My day {day.isoformat()}",
-                )
-                for pid in shown
+            audit_patients_viewed(
+                patients=[shown[pid] for pid in sorted(shown)], detail=f"alerts on My day {day.isoformat()}"
             )
     context = {
         "profile": profile,

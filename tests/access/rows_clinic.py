@@ -14,6 +14,7 @@ ROWS = {
     "clinic:manager_home": only("manager"),
     "clinic:staff_create": only("manager"),
     "clinic:audit_log": only("manager"),
+    "clinic:audit_log_csv": only("manager"),
     # The admin checks is_staff itself; only managers are staff.
     "admin:index": Row(anon=302, patient=302, other_patient=302, practitioner=302, front_desk=302, manager=200),
 }

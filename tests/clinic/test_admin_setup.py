@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ SETUP_PAGES = [
     "admin:clinic_workinghours_changelist",
     "admin:clinic_timeoff_changelist",
     "admin:clinic_user_changelist",
-    "admin:clinic_user_add",
     "admin:clinic_auditevent_changelist",
     "admin:clinic_acupuncturepoint_changelist",
 ]
@@ -69,6 +67,47 @@ def test_a_manager_adds_a_location_with_its_rooms_in_one_go(manager_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     location = Location.objects.get(name="Acuclinic Leeds")
     assert sorted(location.rooms.values_list("name", flat=True)) == ["Room 1", "Room 2"]
+
+
+@pytest.mark.parametrize("initial", ["-1", "0", "7"])
+def test_a_tampered_room_count_gets_a_message_not_an_error_page(manager_client, initial):
+    location = f.LocationFactory(name="Acuclinic Leeds")
+    room = f.RoomFactory(location=location, name="Room 1")
+    data = {
+        "name": location.name,
+        "address": location.address,
+        "phone": location.phone,
+        "timezone": location.timezone,
+        "active": "on",
+        "rooms-TOTAL_FORMS": "1",
+        "rooms-INITIAL_FORMS": initial,
+        "rooms-0-id": str(room.pk),
+        "rooms-0-location": str(location.pk),
+        "rooms-0-name": "Room 1",
+        "rooms-0-active": "on",
+    }
+    response = manager_client.post(reverse("admin:clinic_location_change", args=[location.pk]), data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert "A room with this name already exists at this location." in response.content.decode()
+    assert list(location.rooms.values_list("name", flat=True)) == ["Room 1"]
+
+
+def test_two_new_rooms_with_one_name_are_pointed_out(manager_client):
+    location = f.LocationFactory(name="Acuclinic Leeds")
+    data = {
+        "name": location.name,
+        "address": location.address,
+        "timezone": location.timezone,
+        "active": "on",
+        "rooms-TOTAL_FORMS": "2",
+        "rooms-INITIAL_FORMS": "0",
+        "rooms-0-name": "Room 1",
+        "rooms-1-name": "room 1",
+    }
+    response = manager_client.post(reverse("admin:clinic_location_change", args=[location.pk]), data)
+    assert "Two rooms here have this name." in response.content.decode()
+    assert not location.rooms.exists()
 
 
 def test_a_location_needs_a_real_time_zone(manager_client):
@@ -246,34 +285,7 @@ def test_two_new_overlapping_blocks_on_one_page_get_a_message_not_an_error_page(
     assert not WorkingHours.objects.filter(practitioner=profile).exists()
 
 
-def test_a_manager_invites_a_colleague_from_the_admin(manager_client):
-    response = manager_client.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "email": "New.Desk@Example.org",
-            "full_name": "Nia Desk",
-            "phone": "",
-            "role": Role.FRONT_DESK,
-            "usable_password": "false",
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:3000]
-    user = User.objects.get(email="new.desk@example.org")
-    assert not user.is_staff and not user.has_usable_password()
-    assert mail.outbox[-1].to == ["new.desk@example.org"]
-
-
-def test_a_manager_made_in_the_admin_can_use_the_setup_area(manager_client):
-    manager_client.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "email": "second@example.org",
-            "full_name": "Second Manager",
-            "role": Role.MANAGER,
-            "usable_password": "false",
-        },
-    )
-    assert User.objects.get(email="second@example.org").is_staff
+# Adding a colleague from the admin opens the Staff page: see test_account_admin.py.
 
 
 def test_a_manager_cannot_take_over_a_superuser_account(manager_client):
@@ -323,3 +335,33 @@ def test_searching_the_audit_events_in_setup_never_fails(manager_client, practit
     AuditEvent.objects.create(actor=practitioner.user, action="view", object_type="plans.visit", patient_id=42)
     response = manager_client.get(reverse("admin:clinic_auditevent_changelist"), {"q": term})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, query",
+    [
+        ("admin:scheduling_appointment_changelist", {"start__year": "9999"}),
+        ("admin:scheduling_appointment_changelist", {"start__year": "1", "start__month": "1", "start__day": "1"}),
+        ("admin:clinic_timeoff_changelist", {"start__year": "9999", "start__month": "12"}),
+        ("admin:clinic_auditevent_changelist", {"at__year": "9999", "at__month": "12", "at__day": "31"}),
+        ("admin:clinic_auditevent_changelist", {"at__year": "2026", "at__month": "13"}),
+    ],
+)
+def test_a_date_drill_down_outside_the_calendar_gets_a_message(manager_client, name, query):
+    response = manager_client.get(reverse(name), query, follow=True)
+    assert response.status_code == 200
+    assert "Enter a date between 2000 and 2999. Showing all dates instead." in response.content.decode()
+
+
+def test_a_date_drill_down_inside_the_calendar_still_works(manager_client, practitioner):
+    f.TimeOffFactory(practitioner=practitioner)
+    year = timezone.now().year
+    response = manager_client.get(reverse("admin:clinic_timeoff_changelist"), {"start__year": str(year)})
+    assert response.status_code == 200 and "Showing all dates" not in response.content.decode()
+    assert response.context["cl"].result_count == 1
+
+
+def test_a_filter_holding_a_nul_byte_is_left_out_with_a_message(manager_client):
+    response = manager_client.get(reverse("admin:clinic_service_changelist"), {"kind__exact": "a\x00b"})
+    assert response.status_code == 200
+    assert "A filter held a character that cannot be searched for" in response.content.decode()

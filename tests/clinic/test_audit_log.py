@@ -27,6 +27,18 @@ def _event(actor, action="view", at=None, patient_id=None, object_type="plans.vi
     )
 
 
+@pytest.fixture(autouse=True)
+def _fixture_logins_not_recorded():
+    """The role fixtures log their users in, which is an event too; these tests count only their own trail."""
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.disconnect(dispatch_uid="clinic_audit_login")
+    yield
+    from clinic import auth_events
+
+    auth_events.connect()
+
+
 def _rows(response) -> list:
     return list(response.context["page"].object_list)
 
@@ -138,3 +150,97 @@ def test_a_long_log_is_paged_and_the_links_keep_the_filters(
 
 def test_the_log_says_so_when_nothing_matches(manager_client, trail):
     assert "No events match these filters." in manager_client.get(URL, {"actor": "nobody"}).content.decode()
+
+
+# --- readable records, CSV export, append-only ---------------------------------------------------
+
+
+def test_events_name_the_record_in_words(manager_client, front_desk_user, patient):
+    from clinic.audit import audit
+
+    audit(request=None, action="update", obj=patient, patient_id=patient.pk, actor=front_desk_user)
+    page = manager_client.get(URL).content.decode()
+    assert "Patient Pat Owner" in page and "patients.patient #" not in page
+
+
+def test_a_service_called_during_a_request_records_the_requests_person_and_address(manager_client, manager_user):
+    manager_client.post(
+        reverse("clinic:staff_create"),
+        {"full_name": "Nia Okafor", "email": "nia@example.org", "role": Role.FRONT_DESK},
+        REMOTE_ADDR="192.0.2.77",
+    )
+    event = AuditEvent.objects.get(action="create")  # written by services.staff_create, which got no request
+    assert (event.actor, event.ip_address) == (manager_user, "192.0.2.77")
+
+
+def test_the_csv_export_has_the_filtered_events_and_is_itself_recorded(manager_client, manager_user, trail, patient):
+    import csv
+    import io
+
+    response = manager_client.get(reverse("clinic:audit_log_csv"), {"patient_id": patient.pk, "action": "sign"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:5] == ["when", "who", "role", "email", "action"]
+    assert len(rows) == 2 and rows[1][1] == "Dr Prac Titioner" and rows[1][4] == "sign"
+    export = AuditEvent.objects.get(action="export")
+    assert export.actor == manager_user and f"patient_id={patient.pk}" in export.detail
+
+
+def test_the_export_link_keeps_the_filters(manager_client, trail):
+    page = manager_client.get(URL, {"action": "sign"}).content.decode()
+    assert reverse("clinic:audit_log_csv") + "?action=sign" in page
+
+
+def test_a_cell_that_a_spreadsheet_would_run_as_a_formula_is_quoted(manager_client, practitioner):
+    _event(practitioner.user, action="view", detail='=HYPERLINK("http://evil.example")')
+    body = b"".join(manager_client.get(reverse("clinic:audit_log_csv")).streaming_content).decode()
+    assert "'=HYPERLINK" in body
+
+
+def test_nobody_can_change_or_delete_an_audit_event(manager_client, practitioner, db):
+    from clinic.models import AuditLogIsAppendOnly
+
+    event = _event(practitioner.user)
+    event.detail = "tampered"
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        event.delete()
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.filter(pk=event.pk).update(detail="tampered")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_the_database_refuses_an_update_that_goes_round_the_model(practitioner):
+    from django.db import DatabaseError, connection, transaction
+
+    event = _event(practitioner.user)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE clinic_auditevent SET detail = 'tampered' WHERE id = %s", [event.pk])
+
+
+def test_the_admin_offers_no_way_to_change_or_delete_events(manager_client, root_user, practitioner):
+    from django.test import Client
+
+    event = _event(practitioner.user)
+    for user in (None, root_user):
+        client = manager_client
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+        change = client.post(reverse("admin:clinic_auditevent_change", args=[event.pk]), {"detail": "x"})
+        assert change.status_code == 403
+        delete = client.post(reverse("admin:clinic_auditevent_delete", args=[event.pk]), {"post": "yes"})
+        assert delete.status_code == 403
+        assert "delete_selected" not in client.get(reverse("admin:clinic_auditevent_changelist")).content.decode()
+    assert AuditEvent.objects.get(pk=event.pk).detail == ""
+
+
+@pytest.fixture
+def root_user(db):
+    from clinic.models import User
+
+    return User.objects.create_superuser(email="root@example.org", password="x" * 16, full_name="Root")

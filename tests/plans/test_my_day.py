@@ -133,3 +133,28 @@ def test_the_number_of_queries_does_not_grow_with_the_patients(practitioner_clie
     with django_assert_max_num_queries(16):
         html = page(practitioner_client.get(URL))
     assert html.count('data-testid="appointment"') == 8
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "2026-02-30", "x" * 300])
+def test_a_day_outside_the_calendar_shows_today_with_a_message(practitioner_client, ny, day):
+    appt(ny, 10, 10, patient=f.PatientFactory(full_name="Morning Mo"))
+
+    html = page(practitioner_client.get(URL, {"day": day}))
+
+    assert "is not a day we can show" in html
+    assert "Morning Mo" in html and "Tuesday 10 March" in html
+
+
+def test_the_alert_views_are_recorded_with_the_patients_name_and_the_address(practitioner_client, practitioner, ny):
+    flagged = f.PatientFactory(full_name="Flagged Flo")
+    f.SafetyFlagFactory(patient=flagged, category="red_flag", label="Unremitting night pain")
+    appt(ny, 10, 10, patient=flagged)
+
+    practitioner_client.get(URL, REMOTE_ADDR="198.51.100.9")
+
+    [event] = AuditEvent.objects.filter(action="view")
+    assert (event.object_repr, event.ip_address, event.detail) == (
+        "Patient Flagged Flo",
+        "198.51.100.9",
+        "alerts on My day 2026-03-10",
+    )
