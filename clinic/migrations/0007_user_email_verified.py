@@ -10,7 +10,7 @@ def mark_existing_verified(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0005_clinicpolicy_upper_bounds"),
+        ("clinic", "0006_auditevent_object_repr_append_only"),
     ]
 
     operations = [
