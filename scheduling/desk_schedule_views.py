@@ -121,7 +121,11 @@ def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, mov
             slot.free = slot.free and slot.start > now
             if not slot.free:
                 continue
-            query = {"practitioner": lane.practitioner.pk, "day": day.isoformat(), "start": slot.start.isoformat()}
+            query = {
+                "practitioner": lane.practitioner.pk,
+                "day": day.isoformat(),
+                "start": slot.start.astimezone(dt.UTC).isoformat(),
+            }
             if move:
                 slot.url = reverse("scheduling:desk_reschedule", args=[move.pk]) + "?" + urlencode(query)
             else:
