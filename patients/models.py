@@ -39,7 +39,7 @@ class Patient(models.Model):
     # The last 9 digits of the phone number, so "+44 7700 900123" and "07700 900123" match when
     # looking for duplicates. Set by the services (see phone_key()).
     phone_key = models.CharField(max_length=9, blank=True, db_index=True, editable=False)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, db_index=True)
     # Search keys (patients.queries.search), kept in step with full_name / phone by save().
     name_key = models.CharField(max_length=150, blank=True, default="", editable=False)
     phone_digits = models.CharField(max_length=32, blank=True, default="", editable=False)

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from clinic.models import Location, User
@@ -46,18 +45,29 @@ def failed_message_appointment_ids(appointment_ids: Iterable[int]) -> set[int]:
 
 
 def first_visit_ids(appointments: Iterable[Appointment]) -> set[int]:
-    """The appointments that are their patient's first (not cancelled) visit at the clinic."""
-    appts = list(appointments)
-    patient_ids = {a.patient_id for a in appts}
-    if not patient_ids:
+    """The appointments that are their patient's first (not cancelled) visit at the clinic.
+
+    One query: which of these patients had a visit before the earliest one shown; for the others,
+    their earliest visit among those shown is the first.
+    """
+    appts = [a for a in appointments if a.status != AppointmentStatus.CANCELLED]
+    if not appts:
         return set()
-    firsts = dict(
-        Appointment.objects.filter(patient_id__in=patient_ids, status__in=ACTIVE + (AppointmentStatus.NO_SHOW,))
-        .values("patient_id")
-        .annotate(first=Min("start"))
-        .values_list("patient_id", "first")
+    earliest = min(a.start for a in appts)
+    seen_before = set(
+        Appointment.objects.filter(
+            patient_id__in={a.patient_id for a in appts},
+            start__lt=earliest,
+            status__in=ACTIVE + (AppointmentStatus.NO_SHOW,),
+        )
+        .values_list("patient_id", flat=True)
+        .distinct()
     )
-    return {a.pk for a in appts if a.status != AppointmentStatus.CANCELLED and firsts.get(a.patient_id) == a.start}
+    first: dict[int, Appointment] = {}
+    for a in sorted(appts, key=lambda a: (a.start, a.pk)):
+        if a.patient_id not in seen_before:
+            first.setdefault(a.patient_id, a)
+    return {a.pk for a in first.values()}
 
 
 def attach_flags(appointments: Iterable[Appointment]) -> None:

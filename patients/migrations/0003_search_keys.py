@@ -48,6 +48,11 @@ class Migration(migrations.Migration):
             name="phone_digits",
             field=models.CharField(blank=True, default="", editable=False, max_length=32),
         ),
+        migrations.AlterField(
+            model_name="patient",
+            name="date_of_birth",
+            field=models.DateField(blank=True, db_index=True, null=True),
+        ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
         migrations.RunPython(trigram_indexes, drop_trigram_indexes),
     ]

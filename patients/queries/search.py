@@ -5,8 +5,8 @@ How (the same on SQLite and PostgreSQL, so both answer alike):
 - dates and phone digits filter in SQL (`phone_digits` holds every digit of the number; on
   PostgreSQL a pg_trgm GIN index serves its "contains");
 - the name words are ranked in Python with rapidfuzz over the normalised `name_key` column: one
-  query of (id, name_key) for the active records, rapidfuzz's C scorer picks the best 200, our
-  word-by-word score orders them. 20,000 names take a few milliseconds; no per-row query.
+  query of (id, name_key) for the records with a word starting like a typed word (same first two
+  letters), rapidfuzz's C scorer picks the best 200, our word-by-word score orders them.
 - then one query loads the winners. Three queries at most, whatever the number of patients.
 """
 
@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from ..models import Patient, name_key
 
 LIMIT = 20
+CANDIDATES = 200
 MIN_SCORE = 70.0  # below this a name is too far from what was typed to show
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
@@ -120,6 +121,19 @@ def word_score(words: list[str], key: str) -> float:
     return 0.85 * total / len(words) + 15.0 * len(used) / len(name_words)
 
 
+def _word_prefixes(words: list[str]) -> Q:
+    """The candidates: a name with a word starting like one of the typed words (first two letters).
+
+    A slip late in a word ("Jonh", "Smyth") keeps its first letters; a slip in the first two letters
+    of one word is still found through the other word. This keeps the Python ranking to a few
+    hundred names instead of every record.
+    """
+    cond = Q()
+    for w in {w[:2] for w in words if w}:
+        cond |= Q(name_key__startswith=w) | Q(name_key__contains=f" {w}")
+    return cond
+
+
 def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False) -> list[Patient]:
     """The records matching `q`, best first (each with `.match_score`, 0-100). Raises SearchError."""
     parsed = parse(q)
@@ -132,15 +146,18 @@ def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False)
         qs = qs.filter(_phone_filter(digits))
 
     if not parsed.words:
-        rows = list(qs.order_by("full_name", "id")[:limit])
+        # Rowid order, not full_name: SQLite would otherwise walk the name index over every record.
+        rows = list(qs.order_by("pk")[:CANDIDATES])
+        want = parsed.digits[0] if parsed.digits else ""
         for p in rows:
-            p.match_score = 100.0
-        return rows
+            p.match_score = 100.0 if want and p.phone_digits.endswith(want) else 90.0
+        rows.sort(key=lambda p: (-p.match_score, p.full_name, p.pk))
+        return rows[:limit]
 
-    keys = dict(qs.values_list("id", "name_key"))
+    keys = dict(qs.filter(_word_prefixes(parsed.words)).values_list("id", "name_key"))
     typed = " ".join(parsed.words)
     # rapidfuzz's C scorer (WRatio: typos, word order, partial names) makes the shortlist.
-    shortlist = process.extract(typed, keys, scorer=fuzz.WRatio, limit=200, score_cutoff=50)
+    shortlist = process.extract(typed, keys, scorer=fuzz.WRatio, limit=CANDIDATES, score_cutoff=50)
     scored = []
     for _key, _coarse, pk in shortlist:
         score = word_score(parsed.words, keys[pk])
