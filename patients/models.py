@@ -56,6 +56,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["full_name"]
+        # Search scans this narrow index (not the wide table) for names starting like a typed word.
+        indexes = [models.Index(fields=["name_key", "archived"], name="patient_name_key_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["email"], condition=~Q(email="") & Q(archived=False), name="patient_unique_active_email"

@@ -53,6 +53,10 @@ class Migration(migrations.Migration):
             name="date_of_birth",
             field=models.DateField(blank=True, db_index=True, null=True),
         ),
+        migrations.AddIndex(
+            model_name="patient",
+            index=models.Index(fields=["name_key", "archived"], name="patient_name_key_idx"),
+        ),
         migrations.RunPython(fill_keys, migrations.RunPython.noop),
         migrations.RunPython(trigram_indexes, drop_trigram_indexes),
     ]
