@@ -80,7 +80,14 @@ def book(request: HttpRequest) -> HttpResponse:
     service, location = data.get("service"), data.get("location")
     practitioner = data.get("practitioner") if "practitioner" not in form.errors else None
     override = bool(data.get("override"))
-    ctx: dict = {"patient": patient, "form": form, "service": service, "override": override}
+    # The practitioner stays chosen before the service is (e.g. from an empty cell of the board).
+    ctx: dict = {
+        "patient": patient,
+        "form": form,
+        "service": service,
+        "override": override,
+        "practitioner": practitioner,
+    }
     if service:
         locations = list(queries.locations_for(service=service))
         if location is None and len(locations) == 1:
