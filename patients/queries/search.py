@@ -6,7 +6,7 @@ How (the same on SQLite and PostgreSQL, so both answer alike):
   PostgreSQL a pg_trgm GIN index serves its "contains");
 - the name words are ranked in Python with rapidfuzz over the normalised `name_key` column: one
   query of (id, name_key) for the records with a word starting like a typed word (same first two
-  letters), rapidfuzz's C scorer picks the best 200, our word-by-word score orders them.
+  letters), rapidfuzz's C scorer picks the best 60, our word-by-word score orders them.
 - then one query loads the winners. Three queries at most, whatever the number of patients.
 """
 
@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA
 from ..models import Patient, name_key
 
 LIMIT = 20
-CANDIDATES = 200
+CANDIDATES = 60
 MIN_SCORE = 70.0  # below this a name is too far from what was typed to show
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
@@ -154,7 +154,8 @@ def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False)
         rows.sort(key=lambda p: (-getattr(p, "match_score"), p.full_name, p.pk))  # noqa: B009
         return rows[:limit]
 
-    keys = dict(qs.filter(_word_prefixes(parsed.words)).values_list("id", "name_key"))
+    # No ORDER BY (the model orders by full_name): SQLite would walk that index over every record.
+    keys = dict(qs.filter(_word_prefixes(parsed.words)).order_by().values_list("id", "name_key"))
     typed = " ".join(parsed.words)
     # rapidfuzz's C scorer (WRatio: typos, word order, partial names) makes the shortlist.
     shortlist = process.extract(typed, keys, scorer=fuzz.WRatio, limit=CANDIDATES, score_cutoff=50)
