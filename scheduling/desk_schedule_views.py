@@ -94,6 +94,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
         today_url="?" + urlencode(base),
         day_url_base="?" + urlencode({**base, "view": "day"}),
         book_url=reverse("scheduling:desk_book"),
+        # One reverse() for the week's hundreds of links, not one per block.
+        appt_url_prefix=reverse("scheduling:desk_appointment", args=[0])[:-2],
         here=request.get_full_path(),
         move=move,
         cancel_move_url="?" + urlencode({k: v for k, v in base.items() if k != "move"} | {"day": day.isoformat()}),
