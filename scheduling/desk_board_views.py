@@ -33,7 +33,7 @@ def board_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404("No such action.")
     appt = desk_appointment_or_404(pk)
-    reason = request.POST.get("reason", "").replace("\x00", "").strip()[:500]
+    reason = request.POST.get("reason", "").replace("\x00", "").strip()[:255]  # the column holds 255
     ok, error = "", ""
     if action == "cancel" and not reason:
         error = "Say why it is cancelled (e.g. “patient is unwell”)."

@@ -310,3 +310,28 @@ def test_the_week_view_stays_within_a_fixed_number_of_queries(front_desk_client,
     with django_assert_max_num_queries(16):
         html = day_page(front_desk_client, ny, view="week")
     assert html.count('data-testid="appointment"') == 56
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"reason": "x\x00y", "seen": "\x00"},
+        {"reason": "z" * 10_000, "seen": "a" * 10_000},
+        {"next": "https://evil.example/"},
+    ],
+)
+def test_junk_posted_to_the_board_never_gives_a_500(front_desk_client, ny, junk):
+    appt = book(ny, hour=10)
+    response = front_desk_client.post(reverse("scheduling:desk_board_action", args=[appt.pk, "cancel"]), junk)
+    assert response.status_code == 302 and "evil" not in response["Location"]
+
+
+@pytest.mark.parametrize("params", [{"day": "9999-12-31"}, {"move": "\x00"}, {"move": "99999999999999999999"}])
+def test_junk_on_the_board_query_string_is_ignored(front_desk_client, ny, params):
+    assert front_desk_client.get(URL, {"location": ny.location.pk, **params}).status_code == 200
+
+
+def test_junk_day_sheet_parameters_fall_back_to_today(front_desk_client, ny):
+    url = reverse("scheduling:desk_day_sheet", args=[ny.practitioner.pk])
+    assert front_desk_client.get(url, {"location": "x\x00", "day": "0001-01-01"}).status_code == 200
+    assert front_desk_client.get(url, {"location": "99999999999999999999999"}).status_code in (200, 404)
