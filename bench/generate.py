@@ -260,7 +260,7 @@ class Generator:
 
     def build_patients(self):
         from clinic.models import Role, User
-        from patients.models import Patient, phone_key
+        from patients.models import Patient, name_key, phone_digits, phone_key
 
         rng = self.rng
         n = self.args.patients
@@ -296,6 +296,8 @@ class Generator:
                     email=email,
                     phone=phone,
                     phone_key=phone_key(phone),
+                    name_key=name_key(self._name(i)),  # bulk_create skips Patient.save(): the search keys
+                    phone_digits=phone_digits(phone),
                     date_of_birth=dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 365 * 65)),
                     created_at=self.now - dt.timedelta(days=rng.randint(0, 1500)),
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,17 @@ def phone_key(phone: str) -> str:
     return digits[-9:]
 
 
+def name_key(name: str) -> str:
+    """The name as search compares it: lower case, accents and punctuation gone ("Zoë O'Neil" -> "zoe o neil")."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(c for c in phone or "" if c.isdigit())[:32]
+
+
 class Patient(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="patient"
@@ -27,7 +39,10 @@ class Patient(models.Model):
     # The last 9 digits of the phone number, so "+44 7700 900123" and "07700 900123" match when
     # looking for duplicates. Set by the services (see phone_key()).
     phone_key = models.CharField(max_length=9, blank=True, db_index=True, editable=False)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, db_index=True)
+    # Search keys (patients.queries.search), kept in step with full_name / phone by save().
+    name_key = models.CharField(max_length=150, blank=True, default="", editable=False)
+    phone_digits = models.CharField(max_length=32, blank=True, default="", editable=False)
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(max_length=32, blank=True)
@@ -41,6 +56,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["full_name"]
+        # Search scans this narrow index (not the wide table) for names starting like a typed word.
+        indexes = [models.Index(fields=["name_key", "archived"], name="patient_name_key_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["email"], condition=~Q(email="") & Q(archived=False), name="patient_unique_active_email"
@@ -49,6 +66,15 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        # Every write path goes through save(), so the search keys cannot drift from the name and phone.
+        self.name_key = name_key(self.full_name)[:150]
+        self.phone_digits = phone_digits(self.phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = set(fields) | {"name_key", "phone_digits"}
+        super().save(*args, **kwargs)
 
     @property
     def age(self) -> int | None:

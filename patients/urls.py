@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, intake_views, staff_views, views
+from . import account_views, intake_views, search_views, staff_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/consents/<int:pk>/", intake_views.consent_detail, name="consent_detail"),
     # Staff, under /patients/: records (contact details, front desk) and the chart (practitioners).
     path("patients/", staff_views.patient_list, name="list"),
+    path("patients/search/", search_views.search, name="search"),
     path("patients/new/", staff_views.patient_create, name="create"),
     path("patients/<int:pk>/", staff_views.patient_detail, name="detail"),
     path("patients/<int:pk>/edit/", staff_views.patient_edit, name="edit"),

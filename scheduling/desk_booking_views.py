@@ -80,7 +80,14 @@ def book(request: HttpRequest) -> HttpResponse:
     service, location = data.get("service"), data.get("location")
     practitioner = data.get("practitioner") if "practitioner" not in form.errors else None
     override = bool(data.get("override"))
-    ctx: dict = {"patient": patient, "form": form, "service": service, "override": override}
+    # The practitioner stays chosen before the service is (e.g. from an empty cell of the board).
+    ctx: dict = {
+        "patient": patient,
+        "form": form,
+        "service": service,
+        "override": override,
+        "practitioner": practitioner,
+    }
     if service:
         locations = list(queries.locations_for(service=service))
         if location is None and len(locations) == 1:
@@ -90,6 +97,20 @@ def book(request: HttpRequest) -> HttpResponse:
         ctx["is_new"] = facts.is_new
         ctx["refusal"] = booking_refusal(facts, service, online=False)
     ctx["location"] = location
+    if service and location and practitioner and data.get("start") and not ctx.get("refusal"):
+        # Booked from an empty cell of the board: that practitioner and time, straight to confirm.
+        return redirect(
+            _confirm_url(
+                patient=patient,
+                service=service,
+                location=location,
+                practitioner_id=practitioner.pk,
+                start=data["start"],
+                override=override,
+                any_=False,
+            )
+        )
+    ctx["start"] = request.GET.get("start", "") if data.get("start") else ""
     if service and location:
         ctx["practitioners"] = list(queries.practitioners_for(service=service, location=location))
         ctx["practitioner"] = practitioner
@@ -125,7 +146,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _carry(source) -> dict:
     """Booking choices made before the caller was found (e.g. from the schedule), kept across steps."""
-    return {k: source.get(k) for k in ("service", "location", "practitioner", "day") if source.get(k)}
+    return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start") if source.get(k)}
 
 
 @access.role_required(STAFF)

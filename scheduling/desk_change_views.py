@@ -128,6 +128,6 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         choose="radio",
         override_notice=override,
         exclude_appointment_id=appt.pk,
-        selected=request.POST.get("start", ""),
+        selected=request.POST.get("start", "") or request.GET.get("start", ""),  # a time picked on the board
     )
     return render(request, "scheduling/desk/reschedule.html", ctx, status=status)

@@ -100,6 +100,8 @@ class DeskBookingForm(forms.Form):
     )
     day = forms.DateField(required=False, widget=date_input())
     start_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    # A time chosen on the schedule board's empty cell: once the service is known, go to confirm.
+    start = StartField(required=False, widget=forms.HiddenInput)
     override = forms.BooleanField(required=False, label="Override the minimum notice (walk-in or same-day call)")
 
     def __init__(self, data=None, **kwargs):

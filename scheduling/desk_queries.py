@@ -81,6 +81,7 @@ class Cell:
 
     hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
+    off_spans: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
 
 
@@ -189,9 +190,9 @@ def schedule(
                 for d in days:
                     d0, d1 = day_bounds(location, d, d)
                     if off.start < d1 and off.end > d0:
-                        lanes[f"p{off.practitioner_id}"].cell(d).off.append(
-                            _off_label(off.start, off.end, d, tz, off.reason)
-                        )
+                        cell = lanes[f"p{off.practitioner_id}"].cell(d)
+                        cell.off.append(_off_label(off.start, off.end, d, tz, off.reason))
+                        cell.off_spans.append((off.start, off.end))
     for lane in lanes.values():
         lane.row = [(d, lane.cell(d)) for d in days]
     return {

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from clinic import access
 from clinic.models import Location
 
-from . import desk_queries, queries, services
+from . import desk_board, desk_queries, queries, rules, services
 from .desk_forms import NotesForm, ScheduleForm
 from .emails import local_when
 from .models import Appointment
@@ -69,7 +69,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
         include_cancelled=bool(data.get("cancelled")),
     )
     desk_queries.annotate_actions(grid["appointments"], now)
+    desk_board.attach_flags(grid["appointments"])
+    move = _move_target(request.GET.get("move"), now)
+    if view == "day" and by != "room":
+        _add_slots(grid["lanes"], location=location, day=day, now=now, move=move)
     base = {"location": location.pk, "view": view, "by": by}
+    if move:
+        base["move"] = move.pk
     if practitioner:
         base["practitioner"] = practitioner.pk
     if data.get("cancelled"):
@@ -88,9 +94,44 @@ def schedule(request: HttpRequest) -> HttpResponse:
         today_url="?" + urlencode(base),
         day_url_base="?" + urlencode({**base, "view": "day"}),
         book_url=reverse("scheduling:desk_book"),
+        # One reverse() for the week's hundreds of links, not one per block.
+        appt_url_prefix=reverse("scheduling:desk_appointment", args=[0])[:-2],
         here=request.get_full_path(),
+        move=move,
+        cancel_move_url="?" + urlencode({k: v for k, v in base.items() if k != "move"} | {"day": day.isoformat()}),
     )
     return render(request, "scheduling/desk/schedule.html", ctx)
+
+
+def _move_target(raw: str | None, now: dt.datetime) -> Appointment | None:
+    """The appointment being moved (?move=<pk>), if it may still be moved: empty cells then pick its new time."""
+    try:
+        appt = desk_queries.desk_appointment(int(raw or ""))
+    except (ValueError, Appointment.DoesNotExist):
+        return None
+    return None if rules.move_refusal(appt, now, override_notice=True) else appt
+
+
+def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, move: Appointment | None) -> None:
+    """The day's rows per practitioner; an empty cell links to booking (or to moving) at its time."""
+    for lane in lanes:
+        c = lane.first_cell
+        lane.slots = desk_board.day_slots(
+            day=day, tz=location.tz, hours=c.hours, appointments=c.appointments, off=c.off_spans
+        )
+        for slot in lane.slots:
+            slot.free = slot.free and slot.start > now
+            if not slot.free:
+                continue
+            query = {
+                "practitioner": lane.practitioner.pk,
+                "day": day.isoformat(),
+                "start": slot.start.astimezone(dt.UTC).isoformat(),
+            }
+            if move:
+                slot.url = reverse("scheduling:desk_reschedule", args=[move.pk]) + "?" + urlencode(query)
+            else:
+                slot.url = reverse("scheduling:desk_book") + "?" + urlencode({"location": location.pk, **query})
 
 
 @access.role_required(STAFF)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    desk_board_views,
     desk_booking_views,
     desk_change_views,
     desk_schedule_views,
@@ -21,6 +22,10 @@ urlpatterns = [
     path("desk/appointments/<int:pk>/notes/", desk_schedule_views.notes, name="desk_notes"),
     path("desk/appointments/<int:pk>/cancel/", desk_change_views.cancel, name="desk_cancel"),
     path("desk/appointments/<int:pk>/reschedule/", desk_change_views.reschedule, name="desk_reschedule"),
+    # The board: in-place actions (htmx), today's arrivals, a practitioner's printable day sheet.
+    path("desk/appointments/<int:pk>/board/<slug:action>/", desk_board_views.board_action, name="desk_board_action"),
+    path("desk/arrivals/", desk_board_views.arrivals, name="desk_arrivals"),
+    path("desk/day-sheet/<int:practitioner>/", desk_board_views.day_sheet, name="desk_day_sheet"),
     path("desk/book/", desk_booking_views.book, name="desk_book"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),

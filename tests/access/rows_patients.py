@@ -28,6 +28,7 @@ ROWS = {
     "patients:consent_detail": owner_only("practitioner", kwargs=_pk("consent")),
     # Records: contact details for staff; no clinical content.
     "patients:list": only(*STAFF),
+    "patients:search": only(*STAFF),
     "patients:create": only(*STAFF),
     "patients:detail": only(*STAFF, kwargs=_pk("patient")),
     "patients:edit": only(*STAFF, kwargs=_pk("patient")),

@@ -11,6 +11,11 @@ ROWS = {
     "scheduling:desk_check_in": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
     "scheduling:desk_no_show": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
     "scheduling:desk_notes": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
+    "scheduling:desk_board_action": everyone(
+        405, kwargs=lambda w: {"pk": w["appointment"].pk, "action": "check-in"}
+    ),  # POST only
+    "scheduling:desk_arrivals": only(*_STAFF),
+    "scheduling:desk_day_sheet": only(*_STAFF, kwargs=lambda w: {"practitioner": w["appointment"].practitioner_id}),
     "scheduling:desk_book": only(*_STAFF),
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),

@@ -137,7 +137,7 @@ def test_the_desk_sees_today_with_visits_under_way_and_can_mark_a_no_show(demo_w
     assert 'data-status="completed"' in html and 'data-status="checked_in"' in html
     started = [a for a in today if a.status == AppointmentStatus.BOOKED and a.start <= WEDNESDAY]
     assert started, "a visit under way whose patient has not arrived"
-    no_show_url = reverse("scheduling:desk_no_show", args=[started[0].pk])
+    no_show_url = reverse("scheduling:desk_board_action", args=[started[0].pk, "no-show"])  # the board, in place
     assert no_show_url in html
 
     client.post(no_show_url)

@@ -1,0 +1,206 @@
+"""The front-desk board: flags on each block, the time grid of a day with its empty cells, the
+state token that keeps a stale page from undoing someone else's change, and today's arrivals.
+
+Reads run in a fixed number of queries (one per flag kind, whatever the number of appointments);
+the grid is pure. Nothing clinical: a red flag shows only as the intake badge's "Needs review".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Location, User
+
+from . import services
+from .models import Appointment, AppointmentStatus, Notification, NotificationStatus
+from .services.locking import locked_appointment
+
+SLOT_MINUTES = 15
+ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED)
+
+
+# --- flags -----------------------------------------------------------------------------------
+
+
+def failed_message_appointment_ids(appointment_ids: Iterable[int]) -> set[int]:
+    """Appointments with an email or reminder that failed to go out: the "reminder failed" flag.
+
+    The hook for the reminders work: any outbox row of the appointment in the FAILED state counts,
+    so reminders written to the same outbox show up here without a change.
+    """
+    ids = list(appointment_ids)
+    if not ids:
+        return set()
+    return set(
+        Notification.objects.filter(appointment_id__in=ids, status=NotificationStatus.FAILED).values_list(
+            "appointment_id", flat=True
+        )
+    )
+
+
+def first_visit_ids(appointments: Iterable[Appointment]) -> set[int]:
+    """The appointments that are their patient's first (not cancelled) visit at the clinic.
+
+    One query: which of these patients had a visit before the earliest one shown; for the others,
+    their earliest visit among those shown is the first.
+    """
+    appts = [a for a in appointments if a.status != AppointmentStatus.CANCELLED]
+    if not appts:
+        return set()
+    earliest = min(a.start for a in appts)
+    seen_before = set(
+        Appointment.objects.filter(
+            patient_id__in={a.patient_id for a in appts},
+            start__lt=earliest,
+            status__in=ACTIVE + (AppointmentStatus.NO_SHOW,),
+        )
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    first: dict[int, Appointment] = {}
+    for a in sorted(appts, key=lambda a: (a.start, a.pk)):
+        if a.patient_id not in seen_before:
+            first.setdefault(a.patient_id, a)
+    return {a.pk for a in first.values()}
+
+
+def attach_flags(appointments: Iterable[Appointment]) -> None:
+    """`.first_visit`, `.reminder_failed` and `.state` on each appointment: two queries in all."""
+    appts = list(appointments)
+    first = first_visit_ids(appts)
+    failed = failed_message_appointment_ids(a.pk for a in appts)
+    for a in appts:  # display attributes for the templates (setattr: not model fields)
+        setattr(a, "first_visit", a.pk in first)  # noqa: B010
+        setattr(a, "reminder_failed", a.pk in failed)  # noqa: B010
+        setattr(a, "state", state_token(a))  # noqa: B010
+
+
+# --- a stale page never undoes someone else's change ------------------------------------------
+
+
+def state_token(appt: Appointment) -> str:
+    """What the page saw of the appointment: status, time and practitioner (not the notes, whose
+    edit does not make a check-in wrong)."""
+    raw = f"{appt.pk}|{appt.status}|{appt.start.isoformat()}|{appt.practitioner_id}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _stale_message(appt: Appointment) -> str:
+    return (
+        "Someone else changed this appointment after your page was loaded: it is now "
+        f"{appt.get_status_display().lower()} at {timezone.localtime(appt.start, appt.location.tz):%H:%M}. "
+        "Nothing was changed; this is how it stands now."
+    )
+
+
+@transaction.atomic
+def appointment_desk_action(
+    *, appointment: Appointment, action: str, seen: str, by: User, reason: str = ""
+) -> Appointment:
+    """Check in, mark a no-show or cancel, only if the appointment is as the page showed it.
+
+    The row is locked first, so of two desks acting at once the second sees the first's change
+    and gets NotAllowed with the reason; the services then apply their own rules (scheduling.rules).
+    """
+    appt = locked_appointment(appointment)
+    if seen and seen != state_token(appt):
+        raise services.NotAllowed(_stale_message(appt))
+    if action == "check-in":
+        return services.appointment_check_in(appointment=appt, by=by)
+    if action == "no-show":
+        return services.appointment_mark_no_show(appointment=appt, by=by)
+    if action == "cancel":
+        return services.appointment_cancel(appointment=appt, cancelled_by=by, reason=reason)
+    raise services.NotAllowed("Unknown action.")
+
+
+# --- the day's time grid ---------------------------------------------------------------------
+
+
+@dataclass
+class Slot:
+    """One row of a practitioner's day: a local wall-clock time, what starts then, and whether the
+    cell is empty (inside working hours, no appointment or time off over it)."""
+
+    start: dt.datetime
+    appointments: list[Appointment] = field(default_factory=list)
+    free: bool = False
+    busy: bool = False
+
+
+def day_slots(
+    *,
+    day: dt.date,
+    tz,
+    hours: list[tuple[dt.time, dt.time]],
+    appointments: list[Appointment],
+    off: list[tuple[dt.datetime, dt.datetime]] = (),  # type: ignore[assignment]
+    step: int = SLOT_MINUTES,
+) -> list[Slot]:
+    """The rows of one lane on one local day, from its first working hour (or appointment) to its last.
+
+    Times are wall-clock times in `tz` turned into instants one by one, so on a DST change day the
+    rows stay 09:00, 09:15, ... and an appointment stored in UTC lands on its local row.
+    """
+    local_starts = [a.start.astimezone(tz) for a in appointments]
+    lo = [h[0] for h in hours] + [s.time() for s in local_starts if s.date() == day]
+    hi = [h[1] for h in hours] + [
+        a.end.astimezone(tz).time() if a.end.astimezone(tz).date() == day else dt.time(23, 59) for a in appointments
+    ]
+    if not lo:
+        return []
+    first = min(lo).replace(minute=min(lo).minute - min(lo).minute % step, second=0, microsecond=0)
+    last = max(hi)
+    rows: list[Slot] = []
+    minutes = first.hour * 60 + first.minute
+    end_minutes = last.hour * 60 + last.minute
+    active = [a for a in appointments if a.status != AppointmentStatus.CANCELLED]
+    while minutes < end_minutes:
+        wall = dt.time(minutes // 60, minutes % 60)
+        start = dt.datetime.combine(day, wall, tzinfo=tz)
+        start = start.astimezone(dt.UTC).astimezone(tz)  # a wall time that does not exist moves on
+        slot_end = start + dt.timedelta(minutes=step)
+        slot = Slot(start=start)
+        slot.appointments = [
+            a for a, s in zip(appointments, local_starts, strict=True) if s.date() == day and _row_of(s, step) == wall
+        ]
+        slot.busy = any(a.start < slot_end and a.end > start for a in active)
+        in_hours = any(h0 <= wall and (minutes + step) <= h1.hour * 60 + h1.minute for h0, h1 in hours)
+        off_now = any(o0 < slot_end and o1 > start for o0, o1 in off)
+        slot.free = in_hours and not slot.busy and not off_now
+        rows.append(slot)
+        minutes += step
+    return rows
+
+
+def _row_of(local: dt.datetime, step: int) -> dt.time:
+    return dt.time(local.hour, local.minute - local.minute % step)
+
+
+# --- today's arrivals ------------------------------------------------------------------------
+
+
+def arrivals(*, location: Location, now: dt.datetime | None = None) -> list[Appointment]:
+    """Today's (local) visits at `location` that are not cancelled, in time order, with the
+    patient, practitioner, service and room joined, the intake badge and the flags attached."""
+    from .desk_queries import attach_intake_status, day_bounds, local_today, with_plan_progress
+
+    today = local_today(location, now)
+    start, end = day_bounds(location, today, today)
+    appts = list(
+        with_plan_progress(
+            Appointment.objects.filter(location=location, start__gte=start, start__lt=end)
+            .exclude(status=AppointmentStatus.CANCELLED)
+            .select_related("patient", "service", "room", "practitioner__user", "location")
+            .order_by("start", "id")
+        )
+    )
+    attach_intake_status(appts)
+    attach_flags(appts)
+    return appts
