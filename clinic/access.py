@@ -60,6 +60,11 @@ def public(view: Callable) -> Callable:
     return view
 
 
+def can_read_clinical(user) -> bool:
+    """May this user read clinical content (scores, notes)? Pages shared with the desk ask it."""
+    return bool(user.is_authenticated and user.role in CLINICAL)
+
+
 def require_patient_owner(request: HttpRequest, patient) -> None:
     """A patient may only reach their own record; anyone else who is not staff gets 404."""
     user = request.user
