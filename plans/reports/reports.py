@@ -79,7 +79,8 @@ def attendance(scope: Scope) -> Report:
     )
     chart = svg.bar_chart(
         title="No-show and late-cancellation rates",
-        description=f"No-show rate {_show(a.no_show_rate)}%, late-cancellation rate {_show(a.late_cancellation_rate)}%, "
+        description=f"No-show rate {_show(a.no_show_rate)}%, "
+        f"late-cancellation rate {_show(a.late_cancellation_rate)}%, "
         f"of {a.denominator} appointments.",
         labels=["No-shows", "Late cancellations"],
         series=[("Rate", [a.no_show_rate, a.late_cancellation_rate])],

@@ -68,5 +68,6 @@ def _accessible(svg: str, *, title: str, description: str) -> str:
     labelled = opening[:-1] + ' role="img" aria-labelledby="report-chart-title report-chart-desc" class="report-chart">'
     labelled = re.sub(r'\swidth="[^"]*"', ' width="100%"', labelled, count=1)
     labelled = re.sub(r'\sheight="[^"]*"', "", labelled, count=1)
-    head = f'<title id="report-chart-title">{escape(title)}</title><desc id="report-chart-desc">{escape(description)}</desc>'
+    head = f'<title id="report-chart-title">{escape(title)}</title>'
+    head += f'<desc id="report-chart-desc">{escape(description)}</desc>'
     return labelled + head + svg[len(opening) :]
