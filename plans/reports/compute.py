@@ -83,6 +83,7 @@ def utilisation(
     by_weekday: dict[int, list[Block]] = defaultdict(list)
     for b in blocks:
         by_weekday[b.weekday].append(b)
+        by_prac.setdefault(b.practitioner_id, [])  # listed even with no working day in the range
     for day in days(first, last):
         for b in by_weekday.get(day.weekday(), ()):
             tz = zones[b.location_id]
