@@ -171,12 +171,10 @@ def plans(scope: Scope) -> Report:
     )
 
 
-def _fig(f: outcomes.Figure, suffix: str = "") -> str:
-    if f.n == 0:
-        return "–"
-    if f.suppressed:
-        return f"fewer than {outcomes.MIN_PATIENTS} patients"
-    return f"{f.value:+g}{suffix} (n={f.n})" if suffix != "%" else f"{f.value:g}% (n={f.n})"
+def _fig(f: outcomes.Figure, *, percent: bool = False) -> str:
+    if f.n == 0 or f.value is None:
+        return "–" if f.n == 0 else f"fewer than {outcomes.MIN_PATIENTS} patients"
+    return f"{f.value:g}% (n={f.n})" if percent else f"{f.value:+g} (n={f.n})"
 
 
 def outcome_report(scope: Scope) -> Report:
@@ -187,7 +185,7 @@ def outcome_report(scope: Scope) -> Report:
         "Outcomes by plan type",
         ["Plan type", "When", "Meaningful improvement"]
         + [f"{labels[k]}: mean change ({'0–10' if k != 'function_index' else '0–100'})" for k in keys],
-        [[r.plan_type, r.label, _fig(r.improved, "%")] + [_fig(r.changes[k], " ") for k in keys] for r in rows],
+        [[r.plan_type, r.label, _fig(r.improved, percent=True)] + [_fig(r.changes[k]) for k in keys] for r in rows],
     )
     ref = outcomes.REFERENCE
     ends = [r for r in rows if r.moment == "end"]
