@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q
 
 from clinic.models import Location, PractitionerProfile, TimeOff, WorkingHours
 from patients.models import QuestionnaireResponse
-from patients.queries.chart import outcome_series
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
+from .. import progress
 from ..models import PlanSession, PlanStatus, TreatmentPlan
 from . import compute, outcomes
 
@@ -152,8 +153,26 @@ def visit_scores(patient_ids: Iterable[int]) -> dict[int, dict[str, list[tuple[d
     return {}
 
 
+def _raw_rows(qs) -> list[tuple]:
+    """The queryset's rows as the driver returns them, without Django's per-value converters."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _instant(value) -> dt.datetime:
+    """An aware UTC datetime from a raw column (SQLite returns text, PostgreSQL a datetime)."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return value
+
+
 def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
-    """Every started plan in the range with its attended sessions and its patient's scores (3 queries)."""
+    """Every started plan in the range with its attended sessions and its patient's scores (3 queries).
+
+    The series have the shape of patients.queries.chart.outcome_series (each measure's (when, value)
+    of submitted responses, in order); it is not called here because it needs whole response rows."""
     plans = list(
         scope.plans().values_list(
             "pk", "patient_id", "template__name", "status", "start_date", "planned_sessions", "review_sessions"
@@ -162,20 +181,27 @@ def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
     if not plans:
         return []
     attended: dict[int, list[dt.datetime]] = defaultdict(list)
-    for plan_id, start in PlanSession.objects.filter(
-        plan_id__in=scope.plans().values("pk"), appointment__status__in=ATTENDED
-    ).values_list("plan_id", "appointment__start"):
-        attended[plan_id].append(start)
-    responses: dict[int, list[QuestionnaireResponse]] = defaultdict(list)
-    patients = scope.plans().values("patient_id")
-    for r in QuestionnaireResponse.objects.filter(patient_id__in=patients, status="submitted").only(
-        "pk", "patient_id", "status", "submitted_at", "scores"
-    ):
-        responses[r.patient_id].append(r)
+    sessions = PlanSession.objects.filter(plan_id__in=scope.plans().values("pk"), appointment__status__in=ATTENDED)
+    for plan_id, start in _raw_rows(sessions.values_list("plan_id", "appointment__start")):
+        attended[plan_id].append(_instant(start))
+    # Only the three outcome values of each submitted response, extracted by the database: decoding
+    # whole score documents, and Django's per-value converters, cost more than everything else.
+    keys = list(progress.MEASURES)
+    responses = QuestionnaireResponse.objects.filter(
+        patient_id__in=scope.plans().values("patient_id"), status="submitted"
+    ).order_by("submitted_at", "pk")
+    series_of: dict[int, dict[str, list[tuple[dt.datetime, float]]]] = defaultdict(dict)
+    fields = ("patient_id", "submitted_at", *(f"scores__{k}__value" for k in keys))
+    for patient_id, when, *values in _raw_rows(responses.values_list(*fields)):
+        mine, instant = series_of[patient_id], _instant(when)
+        for key, value in zip(keys, values, strict=True):
+            # A missing or incomplete score is NULL (SQLite: the text 'null'); only numbers count.
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                mine.setdefault(key, []).append((instant, value))
     extra = visit_scores({p[1] for p in plans})
     out = []
     for pk, patient_id, name, status, start_date, planned, reviews in plans:
-        series = outcome_series(responses.get(patient_id, ()))
+        series = {k: list(v) for k, v in series_of.get(patient_id, {}).items()}
         for key, points in extra.get(patient_id, {}).items():
             series.setdefault(key, []).extend(points)
         mid_reviews = [n for n in (reviews or []) if isinstance(n, int) and n < planned]
