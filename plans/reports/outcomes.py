@@ -6,6 +6,7 @@ function index −10 points), applied through progress.build_series; nothing her
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -69,8 +70,8 @@ class MomentRow:
 def _from_baseline(scores: Sequence[tuple[dt.datetime, float]], start: dt.datetime) -> list[tuple[dt.datetime, float]]:
     """The plan's baseline is the last score taken before the plan started (the intake), else its first."""
     points = sorted(scores, key=lambda p: p[0])
-    before = [i for i, (when, _) in enumerate(points) if when < start]
-    return points[before[-1] :] if before else points
+    before = bisect.bisect_left(points, start, key=lambda p: p[0])
+    return points[before - 1 :] if before else points
 
 
 def _pick(series: progress.Series, moment: str, plan: PlanScores) -> progress.Point | None:
@@ -111,6 +112,8 @@ def outcomes_by_plan_type(plans: Iterable[PlanScores]) -> list[MomentRow]:
     types = sorted({t for t, _ in latest})
     for plan in latest.values():
         outcomes = {k: _from_baseline(v, plan.start) for k, v in plan.scores.items()}
+        if all(len(points) < 2 for points in outcomes.values()):
+            continue  # a baseline and nothing after it: no figure to add to
         series = progress.build_series(outcomes, attended=plan.attended)
         for moment, _ in MOMENTS:
             picked = {s.measure.key: _pick(s, moment, plan) for s in series}
