@@ -95,14 +95,14 @@ def utilisation(
         holes = sorted((int(s.timestamp()), int(e.timestamp())) for s, e in time_off.get(pid, ()))
         working[pid] = sorted(_subtract(sorted(spans), holes))
     booked_seconds: Counter[int] = Counter()
-    for pid, start, end in booked:
-        spans = working.get(pid)
-        if not spans:
+    for pid, appt_start, appt_end in booked:
+        mine = working.get(pid)
+        if not mine:
             continue
-        s, e = int(start.timestamp()), int(end.timestamp())
-        i = max(bisect.bisect_right(spans, (s, s)) - 1, 0)
-        while i < len(spans) and spans[i][0] < e:
-            booked_seconds[pid] += max(0, min(e, spans[i][1]) - max(s, spans[i][0]))
+        s, e = int(appt_start.timestamp()), int(appt_end.timestamp())
+        i = max(bisect.bisect_right(mine, (s, s)) - 1, 0)
+        while i < len(mine) and mine[i][0] < e:
+            booked_seconds[pid] += max(0, min(e, mine[i][1]) - max(s, mine[i][0]))
             i += 1
     out = []
     for pid, spans in working.items():
@@ -142,7 +142,7 @@ def attendance(rows: Iterable[tuple[str, bool]]) -> Attendance:
     attended (checked in or completed) + no-shows + late cancellations. Cancellations made before
     the cancellation window, and appointments still "booked", are counted but left out of it.
     """
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for status, late in rows:
         if status == "cancelled":
             counts["late" if late else "early"] += 1

@@ -117,12 +117,13 @@ def outcomes_by_plan_type(plans: Iterable[PlanScores]) -> list[MomentRow]:
         series = progress.build_series(outcomes, attended=plan.attended)
         for moment, _ in MOMENTS:
             picked = {s.measure.key: _pick(s, moment, plan) for s in series}
-            points = {k: p for k, p in picked.items() if p is not None and p.change is not None}
+            points = {k: pt for k, pt in picked.items() if pt is not None and pt.change is not None}
             if not points:
                 continue
-            improved[(plan.plan_type, moment)].append(1.0 if any(p.meaningful for p in points.values()) else 0.0)
-            for k, p in points.items():
-                changes[(plan.plan_type, moment, k)].append(p.value - p.change.baseline)
+            improved[(plan.plan_type, moment)].append(1.0 if any(pt.meaningful for pt in points.values()) else 0.0)
+            for k, pt in points.items():
+                assert pt.change is not None
+                changes[(plan.plan_type, moment, k)].append(pt.value - pt.change.baseline)
     rows = []
     for t in types:
         for moment, label in MOMENTS:
