@@ -153,7 +153,13 @@ def run(args) -> dict:
         results["data"] = measure(data, repeats=args.repeats, warmup=args.warmup)
         transaction.set_rollback(True)
     n = common.read_meta().get("sizes", {}).get("appointments")
-    return {"vendor": connection.vendor, "appointments": n, "range": [str(first), str(last)], "made": made, "results": results}
+    return {
+        "vendor": connection.vendor,
+        "appointments": n,
+        "range": [str(first), str(last)],
+        "made": made,
+        "results": results,
+    }
 
 
 def markdown(out: dict) -> str:
