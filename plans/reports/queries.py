@@ -8,6 +8,7 @@ location's zone is in the range.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -161,6 +162,19 @@ def _raw_rows(qs) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _json_number(value) -> float | None:
+    """A score from a raw JSON extraction: SQLite gives the number itself (or the text 'null'), PostgreSQL the
+    JSON text ('7'). A missing or incomplete score is None; only numbers count."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def _instant(value) -> dt.datetime:
     """An aware UTC datetime from a raw column (SQLite returns text, PostgreSQL a datetime)."""
     if isinstance(value, str):
@@ -195,8 +209,8 @@ def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
     for patient_id, when, *values in _raw_rows(responses.values_list(*fields)):
         mine, instant = series_of[patient_id], _instant(when)
         for key, value in zip(keys, values, strict=True):
-            # A missing or incomplete score is NULL (SQLite: the text 'null'); only numbers count.
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            value = _json_number(value)
+            if value is not None:
                 mine.setdefault(key, []).append((instant, value))
     extra = visit_scores({p[1] for p in plans})
     out = []
