@@ -176,10 +176,11 @@ def _json_number(value) -> float | None:
 
 
 def _instant(value) -> dt.datetime:
-    """An aware UTC datetime from a raw column (SQLite returns text, PostgreSQL a datetime)."""
+    """An aware UTC datetime from a raw column: SQLite gives text or a naive UTC datetime (depending on the
+    column's declared type), PostgreSQL an aware datetime."""
     if isinstance(value, str):
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-    return value
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
