@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import patient_views, plan_views, views
+from .reports import views as report_views
 
 app_name = "plans"
 urlpatterns = [
@@ -15,6 +16,10 @@ urlpatterns = [
     path("plans/<int:pk>/discontinue/", plan_views.plan_discontinue, name="discontinue"),
     path("plans/<int:pk>/book/", plan_views.plan_book, name="book"),
     path("plans/<int:pk>/check-in/", plan_views.plan_request_checkin, name="request_checkin"),
+    # Manager reports (aggregates only).
+    path("reports/", report_views.report_index, name="reports"),
+    path("reports/<slug:kind>/", report_views.report, name="report"),
+    path("reports/<slug:kind>/csv/", report_views.report_csv, name="report_csv"),
     # The patient's own plans.
     path("my-plans/", patient_views.my_plans, name="my_plans"),
     path("my-plans/<int:pk>/", patient_views.my_plan, name="my_plan"),

@@ -21,4 +21,8 @@ ROWS = {
     "plans:my_plan": owner_only(**_PLAN),
     "plans:my_plan_accept": everyone(405, **_PLAN),  # POST only
     "plans:my_plan_book": owner_only(**_PLAN),
+    # Manager reports (W11): aggregates for managers only; the front desk and practitioners get 403.
+    "plans:reports": only("manager"),
+    "plans:report": only("manager", kwargs=lambda w: {"kind": "outcomes"}),
+    "plans:report_csv": only("manager", kwargs=lambda w: {"kind": "outcomes"}),
 }

@@ -1,0 +1,1 @@
+"""Manager reports: pure computation (compute.py, outcomes.py), reads (queries.py), charts (svg.py), views."""
