@@ -82,7 +82,8 @@ def check(
                     Finding(
                         CHECK,
                         "pregnancy_check",
-                        f"{p.code} lies on the lower abdomen or lumbosacral area: check first, the patient is or may be pregnant.",
+                        f"{p.code} lies on the lower abdomen or lumbosacral area: check first, "
+                        "the patient is or may be pregnant.",
                         p.code,
                     )
                 )

@@ -121,6 +121,14 @@ class VisitRecord(models.Model):
     def __str__(self) -> str:
         return f"Visit {self.pk} for {self.patient_id} on {self.created_at:%Y-%m-%d}"
 
+    def save(self, *args, **kwargs):
+        if self.pk and VisitRecord.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise VisitLocked(VisitLocked.message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise VisitLocked("Visit records are never deleted.")
+
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
@@ -142,14 +150,6 @@ class VisitRecord(models.Model):
         if self.pattern == Pattern.OTHER:
             return self.pattern_other or "Other"
         return self.get_pattern_display() if self.pattern else ""
-
-    def save(self, *args, **kwargs):
-        if self.pk and VisitRecord.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
-            raise VisitLocked(VisitLocked.message)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise VisitLocked("Visit records are never deleted.")
 
 
 class _VisitPart(models.Model):
