@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import patient_views, plan_views, views
+from . import patient_views, plan_views, views, visit_export, visit_views
 
 app_name = "plans"
 urlpatterns = [
@@ -15,6 +15,16 @@ urlpatterns = [
     path("plans/<int:pk>/discontinue/", plan_views.plan_discontinue, name="discontinue"),
     path("plans/<int:pk>/book/", plan_views.plan_book, name="book"),
     path("plans/<int:pk>/check-in/", plan_views.plan_request_checkin, name="request_checkin"),
+    # Visit notes (practitioners); the front desk sees only that a visit was recorded.
+    path("appointments/<int:appointment_pk>/visit/", visit_views.visit_start, name="visit_start"),
+    path("visits/<int:pk>/", visit_views.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/sign/", visit_views.visit_sign, name="visit_sign"),
+    path("visits/<int:pk>/amend/", visit_views.visit_amend, name="visit_amend"),
+    path("visits/points/", visit_views.point_suggestions, name="point_suggestions"),
+    path("patients/<int:patient_pk>/visits/", visit_export.patient_visits, name="patient_visits"),
+    path("patients/<int:patient_pk>/visits/export.<str:fmt>", visit_export.visit_export, name="visit_export"),
+    path("my-visits/", visit_export.my_visits, name="my_visits"),
     # The patient's own plans.
     path("my-plans/", patient_views.my_plans, name="my_plans"),
     path("my-plans/<int:pk>/", patient_views.my_plan, name="my_plan"),
