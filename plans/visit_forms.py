@@ -56,7 +56,9 @@ class VisitForm(forms.ModelForm):
         required=False,
         max_length=MAX_POINTS_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Codes with L, R or B (bilateral, the default), comma-separated, e.g. “BL40 L, GB30 B, Ashi R (thigh)”.",
+        help_text=(
+            "Codes with L, R or B (bilateral, the default), comma-separated, e.g. “BL40 L, GB30 B, Ashi R (thigh)”."
+        ),
     )
 
     class Meta:
