@@ -189,3 +189,28 @@ def test_point_suggestions_answer_code_and_pinyin(practitioner_client):
     assert b"BL40" in practitioner_client.get(url, {"q": "BL 40"}).content
     html = practitioner_client.get(url, {"q": "hegu"}).content.decode()
     assert "LI4" in html and "pregnancy: avoid" in html
+
+
+def test_the_patients_plan_page_shows_advice_and_the_visit_pain_point(patient_client, patient, practitioner):
+    from plans.models import PlanSession, PlanTemplate, TreatmentPlan
+
+    visit = started(practitioner, patient)
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        template=PlanTemplate.objects.get(name="Sciatica - acute"),
+        acuity="acute",
+        start_date=visit.appointment.start.date(),
+        planned_sessions=4,
+        cadence=[2],
+        status="active",
+        created_by=practitioner.user,
+    )
+    PlanSession.objects.create(plan=plan, number=1, appointment=visit.appointment, of_total=4)
+    save(visit, practitioner.user, leg_pain_before=6, advice_posture="Sit tall", internal_notes="Private")
+    vs.visit_sign(visit=visit, by=practitioner.user)
+
+    html = patient_client.get(reverse("plans:my_plan", kwargs={"pk": plan.pk})).content.decode()
+
+    assert "Sit tall" in html and "Private" not in html
+    assert "Leg pain at visits" in html  # the chart's table and description carry the visit score
