@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from clinic.models import AuditEvent
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import AppointmentStatus
 
 from .models import PlanReview, PlanSession, TreatmentPlan
 from .visit_models import VisitRecord
 from .visit_queries import last_visit_summaries, unsigned_notes
 
 
-def my_day_clinical(appointments: Sequence[Appointment], *, user, day_start: dt.datetime) -> dict:
-    appts = list(appointments)
+def my_day_clinical(appointments: Sequence[Any], *, user, day_start: dt.datetime) -> dict:
+    # Appointment rows; the page's own attributes (visit_pk, last_visit, ...) are put on each one.
+    appts: list[Any] = list(appointments)
     visits = {
         v["appointment_id"]: v
         for v in VisitRecord.objects.filter(appointment__in=[a.pk for a in appts]).values(
