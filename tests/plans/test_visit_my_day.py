@@ -96,3 +96,11 @@ def test_my_day_queries_are_bounded_with_visits_and_plans(
     with django_assert_max_num_queries(24):
         html = practitioner_client.get(URL).content.decode()
     assert html.count('data-testid="last-visit"') == 8
+
+
+def test_a_note_started_today_is_not_yet_listed_as_unsigned(practitioner_client, practitioner, ny):
+    a = appt(ny, 10, 9, patient=f.PatientFactory(full_name="Fresh Fiona"))
+    with time_machine.travel(NOW - dt.timedelta(hours=23), tick=False):
+        vs.visit_start(appointment=a, by=practitioner.user)
+    html = practitioner_client.get(URL).content.decode()
+    assert 'data-testid="unsigned-notes"' not in html
