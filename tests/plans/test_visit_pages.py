@@ -214,3 +214,19 @@ def test_the_patients_plan_page_shows_advice_and_the_visit_pain_point(patient_cl
 
     assert "Sit tall" in html and "Private" not in html
     assert "Leg pain at visits" in html  # the chart's table and description carry the visit score
+
+
+def test_the_appointment_page_says_a_visit_was_recorded_without_content(
+    front_desk_client, practitioner_client, practitioner
+):
+    visit = started(practitioner)
+    save(visit, practitioner.user, subjective="Secret clinical text")
+    url = reverse("scheduling:desk_appointment", kwargs={"pk": visit.appointment_id})
+    desk = front_desk_client.get(url).content.decode()
+    assert (
+        "Visit recorded" in desk
+        and "Secret" not in desk
+        and reverse("plans:visit_detail", kwargs={"pk": visit.pk}) not in desk
+    )
+    prac = practitioner_client.get(url).content.decode()
+    assert reverse("plans:visit_detail", kwargs={"pk": visit.pk}) in prac
