@@ -19,6 +19,7 @@ urlpatterns = [
     path("appointments/<int:appointment_pk>/visit/", visit_views.visit_start, name="visit_start"),
     path("visits/<int:pk>/", visit_views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/safety/", visit_views.visit_safety, name="visit_safety"),
     path("visits/<int:pk>/sign/", visit_views.visit_sign, name="visit_sign"),
     path("visits/<int:pk>/amend/", visit_views.visit_amend, name="visit_amend"),
     path("visits/points/", visit_views.point_suggestions, name="point_suggestions"),

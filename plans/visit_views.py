@@ -8,13 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clinic import access, point_search
+from clinic.audit import audit
 from clinic.models import AcupuncturePoint
 from patients.queries import patient_alerts
 from scheduling.models import Appointment
 
 from . import needle_safety, visit_queries
 from . import visit_services as vs
-from .visit_forms import AdverseEventForm, AmendmentForm, VisitForm, format_points
+from .visit_forms import MAX_POINTS_TEXT, AdverseEventForm, AmendmentForm, VisitForm, format_points, parse_points
 from .visit_models import VisitRecord
 
 
@@ -77,8 +78,9 @@ def visit_edit(request, pk: int):
             else:
                 messages.success(request, "Visit note saved. Sign it when it is complete.")
                 return redirect("plans:visit_edit", pk=visit.pk)
-        entries = form.cleaned_data.get("points") if isinstance(form.cleaned_data.get("points"), list) else []
-        electro = bool(form.cleaned_data.get("electro"))
+        # From what was typed (a field with an error has left cleaned_data): the panel matches the page.
+        entries, _ = parse_points(str(form["points"].value() or "").replace("\x00", "")[:MAX_POINTS_TEXT])
+        electro = bool(form["electro"].value())
     else:
         entries = [vs.PointEntry(p.point.code, p.laterality, p.note) for p in visit.points.all()]
         initial = {"points": format_points(entries)}
@@ -104,6 +106,18 @@ def visit_edit(request, pk: int):
         "has_plan": bool(visit_queries.plan_protocol(visit)),
     }
     return render(request, "plans/visit_form.html", context)
+
+
+@access.role_required(access.PRACTITIONER)
+def visit_safety(request, pk: int):
+    """htmx: the safety findings for the points and techniques on the form right now (nothing is saved)."""
+    visit = get_object_or_404(VisitRecord.objects.select_related("patient"), pk=pk)
+    entries, _ = parse_points(request.GET.get("points", "").replace("\x00", "")[:MAX_POINTS_TEXT])
+    findings = _findings(visit, [e.code for e in entries], bool(request.GET.get("electro")))
+    reasons = _reasons(request.GET)
+    audit(request=request, action="view", obj=visit.patient, patient_id=visit.patient_id, detail="needle safety check")
+    acks = [(f, reasons.get(f.key, "")) for f in needle_safety.needing_reason(findings)]
+    return render(request, "plans/_visit_safety.html", {"findings": findings, "acks": acks})
 
 
 @access.role_required(access.PRACTITIONER)

@@ -20,6 +20,7 @@ ROWS = {
     "plans:visit_start": everyone(405, kwargs=lambda w: {"appointment_pk": w["appointment"].pk}),  # POST only
     "plans:visit_detail": only("practitioner", **_VISIT),
     "plans:visit_edit": only("practitioner", **_VISIT),
+    "plans:visit_safety": only("practitioner", query="?points=BL60", **_VISIT),
     "plans:visit_sign": everyone(405, **_VISIT),  # POST only
     "plans:visit_amend": everyone(405, **_VISIT),  # POST only
     "plans:point_suggestions": only("practitioner", query="?q=bl40"),

@@ -59,9 +59,11 @@ def test_practitioner_records_and_signs_a_visit_the_patient_sees_the_advice(brow
     expect(points).to_have_value("BL40 B")
     points.fill(points.input_value() + ", GB30 L")
     prac.get_by_label("Electroacupuncture", exact=True).check()
+    # The safety panel answers as soon as the box is ticked, before anything is saved.
+    expect(prac.get_by_test_id("safety")).to_contain_text("Electroacupuncture refused")
     prac.get_by_label("Frequency (Hz)").fill("2")
     prac.get_by_test_id("save-visit").click()
-    expect(prac.get_by_text("Electroacupuncture refused: the patient has a pacemaker")).to_be_visible()
+    expect(prac.get_by_test_id("safety")).to_contain_text("Electroacupuncture refused: the patient has a pacemaker")
     expect(prac.get_by_label("Patient's report")).to_have_value("Leg pain eased after the last session.")
 
     prac.get_by_label("Electroacupuncture", exact=True).uncheck()

@@ -230,3 +230,16 @@ def test_the_appointment_page_says_a_visit_was_recorded_without_content(
     )
     prac = practitioner_client.get(url).content.decode()
     assert reverse("plans:visit_detail", kwargs={"pk": visit.pk}) in prac
+
+
+def test_the_safety_panel_updates_for_the_points_typed(practitioner_client, practitioner):
+    started(practitioner)
+    visit = started(practitioner)
+    flag(visit.patient, "pregnancy")
+    flag(visit.patient, "implant")
+    url = reverse("plans:visit_safety", kwargs={"pk": visit.pk})
+    html = practitioner_client.get(url, {"points": "bl60 L, EX-B2", "electro": "on"}).content.decode()
+    assert "BL60 is traditionally forbidden" in html and 'name="ack_pregnancy_forbidden:BL60"' in html
+    assert "EX-B2 lies on the lower abdomen or lumbosacral area: check first" in html
+    assert "Electroacupuncture refused" in html
+    assert "forbidden" not in practitioner_client.get(url, {"points": "GB34"}).content.decode()
