@@ -112,6 +112,8 @@ def visit_edit(request, pk: int):
 def visit_safety(request, pk: int):
     """htmx: the safety findings for the points and techniques on the form right now (nothing is saved)."""
     visit = get_object_or_404(VisitRecord.objects.select_related("patient"), pk=pk)
+    if not request.htmx:  # a panel of the visit form, not a page of its own
+        return redirect("plans:visit_edit", pk=visit.pk)
     entries, _ = parse_points(request.GET.get("points", "").replace("\x00", "")[:MAX_POINTS_TEXT])
     findings = _findings(visit, [e.code for e in entries], bool(request.GET.get("electro")))
     reasons = _reasons(request.GET)
@@ -166,4 +168,6 @@ def point_suggestions(request):
     """htmx: up to 12 points matching what was typed, marked when forbidden in pregnancy."""
     q = request.GET.get("q", "").replace("\x00", "")
     rows = point_search.search(q)
-    return render(request, "plans/_point_suggestions.html", {"rows": rows, "q": q[:64]})
+    # Without htmx (no JavaScript, or opened directly) it is a small point-lookup page.
+    template = "plans/_point_suggestions.html" if request.htmx else "plans/point_lookup.html"
+    return render(request, template, {"rows": rows, "q": q[:64]})

@@ -20,7 +20,9 @@ ROWS = {
     "plans:visit_start": everyone(405, kwargs=lambda w: {"appointment_pk": w["appointment"].pk}),  # POST only
     "plans:visit_detail": only("practitioner", **_VISIT),
     "plans:visit_edit": only("practitioner", **_VISIT),
-    "plans:visit_safety": only("practitioner", query="?points=BL60", **_VISIT),
+    "plans:visit_safety": Row(
+        anon=302, patient=403, other_patient=403, practitioner=302, front_desk=403, manager=403, **_VISIT
+    ),  # an htmx panel; a plain GET goes to the form
     "plans:visit_sign": everyone(405, **_VISIT),  # POST only
     "plans:visit_amend": everyone(405, **_VISIT),  # POST only
     "plans:point_suggestions": only("practitioner", query="?q=bl40"),

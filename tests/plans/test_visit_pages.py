@@ -186,9 +186,12 @@ def test_export_csv_and_json_per_stricta(practitioner_client, practitioner):
 
 def test_point_suggestions_answer_code_and_pinyin(practitioner_client):
     url = reverse("plans:point_suggestions")
-    assert b"BL40" in practitioner_client.get(url, {"q": "BL 40"}).content
-    html = practitioner_client.get(url, {"q": "hegu"}).content.decode()
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    assert b"BL40" in practitioner_client.get(url, {"q": "BL 40"}, **htmx).content
+    html = practitioner_client.get(url, {"q": "hegu"}, **htmx).content.decode()
     assert "LI4" in html and "pregnancy: avoid" in html
+    page = practitioner_client.get(url, {"q": "hegu"}).content.decode()  # without htmx: a page of its own
+    assert "<h1" in page and "LI4" in page and "Avoid" in page
 
 
 def test_the_patients_plan_page_shows_advice_and_the_visit_pain_point(patient_client, patient, practitioner):
@@ -238,8 +241,10 @@ def test_the_safety_panel_updates_for_the_points_typed(practitioner_client, prac
     flag(visit.patient, "pregnancy")
     flag(visit.patient, "implant")
     url = reverse("plans:visit_safety", kwargs={"pk": visit.pk})
-    html = practitioner_client.get(url, {"points": "bl60 L, EX-B2", "electro": "on"}).content.decode()
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    html = practitioner_client.get(url, {"points": "bl60 L, EX-B2", "electro": "on"}, **htmx).content.decode()
     assert "BL60 is traditionally forbidden" in html and 'name="ack_pregnancy_forbidden:BL60"' in html
     assert "EX-B2 lies on the lower abdomen or lumbosacral area: check first" in html
     assert "Electroacupuncture refused" in html
-    assert "forbidden" not in practitioner_client.get(url, {"points": "GB34"}).content.decode()
+    assert "forbidden" not in practitioner_client.get(url, {"points": "GB34"}, **htmx).content.decode()
+    assert practitioner_client.get(url).status_code == 302  # not a page of its own
