@@ -41,7 +41,7 @@ def test_practitioner_plans_patient_accepts_and_books_the_series(browser, page, 
     staff = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     prac = staff.new_page()
     login(prac, clinic.practitioner.user.email, f.TEST_PASSWORD)
-    prac.goto(f"/me/records/{patient.pk}/chart/")
+    prac.goto(f"/patients/{patient.pk}/chart/")
     prac.get_by_test_id("plans-link").click()
     prac.get_by_role("link", name="New plan from the intake").click()
     expect(prac.get_by_test_id("intake-acuity")).to_contain_text("acute")
