@@ -19,8 +19,21 @@ from matplotlib.figure import Figure
 
 from .progress import Series, timeline, x_positions
 
-COLOURS = {"leg_pain_average": "#1f5fa8", "back_pain_average": "#b8560b", "function_index": "#2e7d32"}
-STYLES = {"leg_pain_average": "-o", "back_pain_average": "-s", "function_index": "-^"}
+COLOURS = {
+    "leg_pain_average": "#1f5fa8",
+    "back_pain_average": "#b8560b",
+    "function_index": "#2e7d32",
+    "leg_pain_visit": "#1f5fa8",
+    "back_pain_visit": "#b8560b",
+}
+# Visit scores (pain on arrival) are dotted in the same colour as the weekly average they sit beside.
+STYLES = {
+    "leg_pain_average": "-o",
+    "back_pain_average": "-s",
+    "function_index": "-^",
+    "leg_pain_visit": ":D",
+    "back_pain_visit": ":v",
+}
 _RC = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, readable by assistive tech
     "svg.hashsalt": "acuclinic-progress",  # stable ids, so the same data gives the same markup

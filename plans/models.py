@@ -245,3 +245,13 @@ class PlanReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review at session {self.session_number}: {self.get_decision_display()}"
+
+
+# Visit records live in their own module; imported here so Django finds the models.
+from .visit_models import (  # noqa: E402,F401
+    AdverseEvent,
+    Amendment,
+    SafetyAcknowledgement,
+    VisitPoint,
+    VisitRecord,
+)

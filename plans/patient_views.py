@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from clinic import access
 from patients.queries import patient_for_user
 
-from . import chart, queries, services
+from . import chart, queries, services, visit_queries
 from .book_views import booking_page
 from .models import TreatmentPlan
 from .progress import MEASURES, cadence_text
@@ -50,6 +50,7 @@ def my_plan(request, pk: int):
         "cadence": cadence_text(plan.cadence),
         "goals": [MEASURES[g["measure"]].goal_text(g["target"], g.get("baseline")) for g in plan.goals],
         "chart": chart.render_svg(progress.series, title="Your scores across the plan"),
+        "visits": visit_queries.signed_advice_for_patient(plan.patient)[:5],
     }
     return render(request, "plans/my_plan.html", context)
 

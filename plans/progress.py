@@ -36,6 +36,9 @@ MEASURES: dict[str, Measure] = {
         Measure("leg_pain_average", "Leg pain (average)", 10, "0–10"),
         Measure("back_pain_average", "Back pain (average)", 10, "0–10"),
         Measure("function_index", "Function index", 100, "0–100"),
+        # Pain on arrival, recorded in the signed visit notes (plans.visit_queries.visit_pain_series).
+        Measure("leg_pain_visit", "Leg pain at visits", 10, "0–10"),
+        Measure("back_pain_visit", "Back pain at visits", 10, "0–10"),
     )
 }
 

@@ -14,6 +14,7 @@ from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 from . import progress
 from .models import OPEN_STATUSES, PlanEvent, PlanReview, PlanSession, PlanTemplate, TreatmentPlan
+from .visit_queries import visit_pain_series
 
 
 def intake_acuity(patient: Patient) -> str:
@@ -129,7 +130,8 @@ def plan_progress(plan: TreatmentPlan, *, now: dt.datetime | None = None, with_s
     attended = [a.start for s, a in booked if a.status in (AppointmentStatus.COMPLETED, AppointmentStatus.CHECKED_IN)]
     series: list[progress.Series] = []
     if with_scores:
-        series = progress.build_series(patient_outcomes(plan.patient)["series"], goals=plan.goals, attended=attended)
+        outcomes = {**patient_outcomes(plan.patient)["series"], **visit_pain_series(plan.patient_id)}
+        series = progress.build_series(outcomes, goals=plan.goals, attended=attended)
     reviewed = PlanReview.objects.filter(plan=plan).values_list("session_number", flat=True)
     review = progress.review_state(
         planned=plan.planned_sessions,

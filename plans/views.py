@@ -15,6 +15,8 @@ from clinic.queries import practitioner_zone
 from patients.queries import alerts_for_patients, intake_statuses
 from scheduling import desk_queries, queries
 
+from .day_queries import my_day_clinical
+
 # A local day anywhere on Earth lies within this much of the same UTC day.
 _WIDEST_OFFSET = dt.timedelta(hours=14)
 
@@ -41,6 +43,7 @@ def my_day(request):
         day = today
     appointments: list = []
     hours: list = []
+    clinical: dict = {"unsigned_notes": [], "reviews_due": []}
     if profile is not None:
         # The UTC window that holds this local day in every zone; then keep the rows whose
         # local date (in their own location's zone) is the day.
@@ -56,6 +59,7 @@ def my_day(request):
             a.alerts = alerts.get(a.patient_id)
             a.patient.intake_status = statuses.get(a.patient_id)
         desk_queries.annotate_actions(appointments, timezone.now())
+        clinical = my_day_clinical(appointments, user=request.user, day_start=start + _WIDEST_OFFSET)
         hours = list(
             WorkingHours.objects.filter(practitioner=profile, weekday=day.weekday())
             .select_related("location")
@@ -75,5 +79,6 @@ def my_day(request):
         "working_hours": hours,
         "appointments": appointments,
         "here": request.get_full_path(),
+        **clinical,
     }
     return render(request, "plans/my_day.html", context)

@@ -1,6 +1,7 @@
 from .matrix import Row, everyone, only, owner_only
 
 _PLAN = {"kwargs": lambda w: {"pk": w["plan"].pk}}
+_VISIT = {"kwargs": lambda w: {"pk": w["visit"].pk}}
 _PATIENT = {"kwargs": lambda w: {"patient_pk": w["patient"].pk}}
 
 ROWS = {
@@ -15,6 +16,19 @@ ROWS = {
     "plans:adjust": everyone(405, **_PLAN),  # POST only
     "plans:discontinue": everyone(405, **_PLAN),  # POST only
     "plans:request_checkin": everyone(405, **_PLAN),  # POST only
+    # Visit notes: practitioners only; the front desk sees the visit list (dates, no content).
+    "plans:visit_start": everyone(405, kwargs=lambda w: {"appointment_pk": w["appointment"].pk}),  # POST only
+    "plans:visit_detail": only("practitioner", **_VISIT),
+    "plans:visit_edit": only("practitioner", **_VISIT),
+    "plans:visit_safety": Row(
+        anon=302, patient=403, other_patient=403, practitioner=302, front_desk=403, manager=403, **_VISIT
+    ),  # an htmx panel; a plain GET goes to the form
+    "plans:visit_sign": everyone(405, **_VISIT),  # POST only
+    "plans:visit_amend": everyone(405, **_VISIT),  # POST only
+    "plans:point_suggestions": only("practitioner", query="?q=bl40"),
+    "plans:patient_visits": only("practitioner", "front_desk", **_PATIENT),
+    "plans:visit_export": only("practitioner", kwargs=lambda w: {"patient_pk": w["patient"].pk, "fmt": "csv"}),
+    "plans:my_visits": only("patient"),
     # The patient's own plan; another patient gets 404.
     # With one open plan the list goes straight to it (302); the other patient has none (200).
     "plans:my_plans": Row(anon=302, patient=302, other_patient=200, practitioner=403, front_desk=403, manager=403),

@@ -66,4 +66,10 @@ def build_world(*, patient, other_patient, practitioner, front_desk, manager) ->
         status="active",
         created_by=practitioner.user,
     )
+    # --- visit records ---
+    from plans.models import VisitRecord
+
+    world["visit"] = VisitRecord.objects.create(
+        appointment=world["appointment"], patient=patient, practitioner=practitioner, author=practitioner.user
+    )
     return world

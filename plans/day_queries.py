@@ -1,0 +1,74 @@
+"""My day's clinical additions (issue 12 item 3): per patient the plan progress, a one-line summary of the
+last visit and the visit-note link; the practitioner's unsigned notes; the review prompts that are due.
+
+A fixed number of queries whatever the number of appointments (tests/plans/test_visit_my_day.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from clinic.models import AuditEvent
+from scheduling.models import AppointmentStatus
+
+from .models import PlanReview, PlanSession, TreatmentPlan
+from .visit_models import VisitRecord
+from .visit_queries import last_visit_summaries, unsigned_notes
+
+
+def my_day_clinical(appointments: Sequence[Any], *, user, day_start: dt.datetime) -> dict:
+    # Appointment rows; the page's own attributes (visit_pk, last_visit, ...) are put on each one.
+    appts: list[Any] = list(appointments)
+    visits = {
+        v["appointment_id"]: v
+        for v in VisitRecord.objects.filter(appointment__in=[a.pk for a in appts]).values(
+            "appointment_id", "pk", "signed_at"
+        )
+    }
+    summaries = last_visit_summaries({a.patient_id for a in appts}, before=day_start)
+    plan_ids = {a.plan_session.plan_id for a in appts if getattr(a, "plan_session", None) is not None}
+    done: Counter[int] = Counter()
+    plans: dict[int, TreatmentPlan] = {}
+    reviewed: set[tuple[int, int]] = set()
+    if plan_ids:
+        done.update(
+            PlanSession.objects.filter(
+                plan_id__in=plan_ids, appointment__status=AppointmentStatus.COMPLETED
+            ).values_list("plan_id", flat=True)
+        )
+        plans = {
+            p.pk: p
+            for p in TreatmentPlan.objects.filter(pk__in=plan_ids).only("pk", "planned_sessions", "review_sessions")
+        }
+        reviewed = set(PlanReview.objects.filter(plan_id__in=plan_ids).values_list("plan_id", "session_number"))
+    reviews_due = []
+    for a in appts:
+        v = visits.get(a.pk)
+        a.visit_pk = v["pk"] if v else None
+        a.visit_signed = bool(v and v["signed_at"])
+        a.last_visit = summaries.get(a.patient_id, "")
+        session = getattr(a, "plan_session", None)
+        a.plan_done = a.review_due = None
+        if session is not None and session.plan_id in plans:
+            plan = plans[session.plan_id]
+            a.plan_done = f"{done[plan.pk]} of {plan.planned_sessions} done"
+            if plan.is_review(session.number) and (plan.pk, session.number) not in reviewed:
+                a.review_due = session.number
+                reviews_due.append(a)
+    shown = sorted({a.patient_id for a in appts if a.last_visit})
+    if shown:
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                actor=user,
+                action="visit.view",
+                object_type="patients.patient",
+                object_id=str(pid),
+                patient_id=pid,
+                detail="last visit summary on My day",
+            )
+            for pid in shown
+        )
+    return {"unsigned_notes": unsigned_notes(user), "reviews_due": reviews_due}
