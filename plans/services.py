@@ -180,7 +180,7 @@ def plan_propose(
 
 
 def _locked(plan: TreatmentPlan) -> TreatmentPlan:
-    return TreatmentPlan.objects.select_for_update().select_related("template", "patient").get(pk=plan.pk)
+    return TreatmentPlan.objects.select_for_update(of=("self",)).select_related("template", "patient").get(pk=plan.pk)
 
 
 @transaction.atomic

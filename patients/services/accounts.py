@@ -102,7 +102,7 @@ def email_verify(*, token: str, request: HttpRequest | None = None) -> User:
 def patient_invite(*, patient: Patient, actor: User, request: HttpRequest | None = None) -> User:
     """The front desk invites a patient who has no login: a login is made (no password) and a
     set-password link is emailed. Sending it again makes a fresh link."""
-    patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    patient = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
     if patient.archived:
         raise PatientError("This record is archived. Restore it before sending an invitation.")
     if not patient.email:

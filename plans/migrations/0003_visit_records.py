@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0006_user_email_verified"),
+        ("clinic", "0007_user_email_verified"),
         ("patients", "0002_intake_questionnaires_safety_consent"),
         ("plans", "0002_seed_sciatica_templates"),
         ("scheduling", "0005_covering_indexes_for_availability"),
