@@ -125,6 +125,7 @@ def _claim(now: dt.datetime, batch_size: int) -> list[Notification]:
             "appointment__room",
             "appointment__practitioner__user",
             "appointment__patient",
+            "appointment__plan_session",  # "session k of N" (plans' reverse one-to-one; no import)
             "waitlist_offer__entry__patient",
             "waitlist_offer__entry__service",
             "waitlist_offer__entry__location",

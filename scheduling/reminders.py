@@ -64,6 +64,7 @@ def plan_reminders(
     A reminder whose moment has already passed is not planned at all: a booking
     made 10 hours ahead gets no 48-hour reminder (its confirmation covers it).
     """
+    start = start.astimezone(dt.UTC)  # aware arithmetic in a local zone is wall-clock, not elapsed time
     planned = []
     for hours in sorted(set(offsets_hours), reverse=True):
         offset = dt.timedelta(hours=hours)

@@ -189,15 +189,16 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
     """Withdraw the appointment's pending reminders and, if it is still booked, plan new ones for
     its current time. Runs in the transaction of the change."""
     now = now or timezone.now()
-    _withdraw(
-        Notification.objects.filter(appointment=appointment, kind__in=TIMED_KINDS),
-        "The appointment changed; reminders were planned again.",
-    )
+    timed = Notification.objects.filter(appointment=appointment, kind__in=TIMED_KINDS)
     if appointment.status != AppointmentStatus.BOOKED:
+        _withdraw(timed, "The appointment is no longer booked.")
         return []
     patient = appointment.patient
     tz = appointment.location.tz
     stamp = appointment.start.isoformat()
+    # The sequence changes with every move or cancellation, so a time moved away and back gets
+    # fresh rows rather than its withdrawn ones.
+    prefix = f"a{appointment.pk}:s{appointment.sequence}"
     sms_ok = bool(patient.consent_sms and patient.phone)
     email_ok = bool(patient.consent_email and patient.email)
     planned = reminders.plan_reminders(
@@ -213,18 +214,23 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
         if send_at > now and email_ok:
             window = reminders.send_window(dt.timedelta(minutes=extra))
             planned.append(reminders.PlannedReminder(0, "email", send_at, min(send_at + window, appointment.start)))
+
+    def label(r: reminders.PlannedReminder) -> str:
+        return f"{r.offset_hours}h" if r.offset_hours else f"{settings.REMINDER_EXTRA_OFFSET_MINUTES}m"
+
+    keys = {f"reminder:{prefix}:{label(r)}:{r.channel}" for r in planned} | {f"intake_pending:{prefix}"}
+    _withdraw(timed.exclude(key__in=keys), "The appointment changed; its reminders were planned again.")
     rows = []
     for r in planned:
-        label = f"{r.offset_hours}h" if r.offset_hours else f"{settings.REMINDER_EXTRA_OFFSET_MINUTES}m"
         rows.append(
             outbox_enqueue(
-                key=f"reminder:a{appointment.pk}:{stamp}:{label}:{r.channel}",
+                key=f"reminder:{prefix}:{label(r)}:{r.channel}",
                 kind=NotificationKind.REMINDER,
                 channel=r.channel,
                 recipient=patient.phone if r.channel == "sms" else patient.email,
                 patient=patient,
                 appointment=appointment,
-                payload={"start": stamp, "offset": label},
+                payload={"start": stamp, "offset": label(r)},
                 scheduled_for=r.send_at,
                 not_after=r.not_after,
                 now=now,
@@ -235,7 +241,7 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
         if send_at < appointment.start - dt.timedelta(hours=2):
             rows.append(
                 outbox_enqueue(
-                    key=f"intake_pending:a{appointment.pk}:{stamp}",
+                    key=f"intake_pending:{prefix}",
                     kind=NotificationKind.INTAKE_PENDING,
                     recipient=patient.email,
                     patient=patient,

@@ -246,17 +246,18 @@ def test_two_new_overlapping_blocks_on_one_page_get_a_message_not_an_error_page(
     assert not WorkingHours.objects.filter(practitioner=profile).exists()
 
 
-def test_a_manager_invites_a_colleague_from_the_admin(manager_client):
-    response = manager_client.post(
-        reverse("admin:clinic_user_add"),
-        {
-            "email": "New.Desk@Example.org",
-            "full_name": "Nia Desk",
-            "phone": "",
-            "role": Role.FRONT_DESK,
-            "usable_password": "false",
-        },
-    )
+def test_a_manager_invites_a_colleague_from_the_admin(manager_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        response = manager_client.post(
+            reverse("admin:clinic_user_add"),
+            {
+                "email": "New.Desk@Example.org",
+                "full_name": "Nia Desk",
+                "phone": "",
+                "role": Role.FRONT_DESK,
+                "usable_password": "false",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(email="new.desk@example.org")
     assert not user.is_staff and not user.has_usable_password()
