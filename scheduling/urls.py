@@ -4,6 +4,7 @@ from . import (
     desk_booking_views,
     desk_change_views,
     desk_schedule_views,
+    outbox_views,
     patient_appointment_views,
     patient_booking_views,
     patient_waitlist_views,
@@ -22,6 +23,10 @@ urlpatterns = [
     path("desk/appointments/<int:pk>/cancel/", desk_change_views.cancel, name="desk_cancel"),
     path("desk/appointments/<int:pk>/reschedule/", desk_change_views.reschedule, name="desk_reschedule"),
     path("desk/book/", desk_booking_views.book, name="desk_book"),
+    # The outbox's failed messages: the desk calls these patients.
+    path("desk/messages/failed/", outbox_views.failed_list, name="failed_messages"),
+    path("desk/messages/<int:pk>/resend/", outbox_views.resend, name="message_resend"),
+    path("desk/messages/<int:pk>/handled/", outbox_views.handled, name="message_handled"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),
     # Patient booking and their appointments.

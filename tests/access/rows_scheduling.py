@@ -12,6 +12,10 @@ ROWS = {
     "scheduling:desk_no_show": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
     "scheduling:desk_notes": everyone(405, kwargs=lambda w: {"pk": w["appointment"].pk}),  # POST only
     "scheduling:desk_book": only(*_STAFF),
+    # The outbox's failed messages: front desk and managers (contact details, no clinical content).
+    "scheduling:failed_messages": only("front_desk", "manager"),
+    "scheduling:message_resend": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
+    "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),
     # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
