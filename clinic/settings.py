@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
     # The outbox dispatcher (scheduling/dispatch.py): sends every due message, reminders included.
     "dispatch-outbox": {"task": "scheduling.tasks.dispatch_outbox", "schedule": 60.0},
+    # Plan review check-ins and unbooked-plan nudges, queued into the outbox (plans/reminders.py).
+    "queue-plan-messages": {"task": "plans.tasks.queue_plan_messages", "schedule": 3600.0},
 }
 
 # --- Security (production) --------------------------------------------------------------------

@@ -31,7 +31,7 @@ def local_when(value, tz) -> str:
 
 
 def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
-    ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n}
+    ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n, "payload": n.payload, "patient": n.patient}
     attachments: list[tuple[str, bytes]] = []
     appt = n.appointment  # the dispatcher loads it with its service, location, room and practitioner
     if appt is not None:
