@@ -34,6 +34,8 @@ from .models import AppointmentStatus, Notification, NotificationKind, Notificat
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Small batches bound what a crash between sending and recording can offer twice (one batch).
+BATCH_SIZE = 50
 RETRY_BASE = dt.timedelta(minutes=1)
 
 # kind -> function(notification) -> reason it no longer applies ("" if it does). Higher apps
@@ -185,7 +187,7 @@ def _deliver(rows: list[Notification], now: dt.datetime, result: DispatchResult,
 
 
 def outbox_dispatch(
-    *, now: dt.datetime | None = None, batch_size: int = 200, max_batches: int = 50, sms_backend=None
+    *, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int = 400, sms_backend=None
 ) -> DispatchResult:
     """Send every due message (up to max_batches × batch_size). Safe to run twice at once."""
     now = now or timezone.now()
