@@ -9,6 +9,7 @@ from . import (
     patient_booking_views,
     patient_waitlist_views,
     practitioner_calendar_views,
+    sms_views,
 )
 
 app_name = "scheduling"
@@ -41,6 +42,8 @@ urlpatterns = [
     path("waitlist/join/", patient_waitlist_views.waitlist_join, name="waitlist_join"),
     path("waitlist/<int:pk>/withdraw/", patient_waitlist_views.waitlist_withdraw, name="waitlist_withdraw"),
     path("waitlist/offers/<int:pk>/", patient_waitlist_views.waitlist_claim, name="waitlist_claim"),
+    # The SMS provider's signed delivery-status callback.
+    path("sms/status/", sms_views.sms_status, name="sms_status"),
     # Practitioner's private calendar feed.
     path("calendar/", practitioner_calendar_views.practitioner_calendar, name="practitioner_calendar"),
     path(

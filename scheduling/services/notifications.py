@@ -280,3 +280,21 @@ def notification_mark_handled(*, notification: Notification, by: User | None = N
         n.save(update_fields=["handled_at"])
         audit(request=None, action="notification.handled", obj=n, patient_id=n.patient_id, detail=n.kind, actor=by)
     return n
+
+
+FAILED_DELIVERY_STATUSES = ("failed", "undelivered")
+
+
+@transaction.atomic
+def notification_delivery_report(*, provider_message_id: str, provider_status: str, error_code: str = "") -> int:
+    """The provider's delivery callback: an SMS it could not deliver becomes a failed message on
+    the desk's list. Returns the rows updated (0 for an unknown id, which is ignored)."""
+    if not provider_message_id:
+        return 0
+    rows = Notification.objects.filter(provider_message_id=provider_message_id)
+    if provider_status in FAILED_DELIVERY_STATUSES:
+        return rows.update(
+            status=NotificationStatus.FAILED,
+            last_error=f"Not delivered by the SMS provider ({provider_status}, error {error_code or 'none'}).",
+        )
+    return rows.filter(status=NotificationStatus.SENT).update(last_error=f"Provider: {provider_status}"[:500])

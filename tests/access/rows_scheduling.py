@@ -32,6 +32,7 @@ ROWS = {
     "scheduling:waitlist_join": only("patient"),
     "scheduling:waitlist_withdraw": everyone(405, kwargs=lambda w: {"pk": w["waitlist_entry"].pk}),  # POST only
     "scheduling:waitlist_claim": owner_only(kwargs=lambda w: {"pk": w["waitlist_offer"].pk}),
+    "scheduling:sms_status": everyone(405),  # POST only, signed by the SMS provider
     # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
     "scheduling:practitioner_calendar": only("practitioner"),
     "scheduling:practitioner_calendar_rotate": everyone(405),  # POST only
