@@ -146,7 +146,7 @@ def _send_one(n: Notification, email_connection, sms_backend) -> str:
     message = build_email(n)
     message.connection = email_connection
     message.send(fail_silently=False)
-    return message.extra_headers.get("Message-ID", "")
+    return ""  # an email's id is its Message-ID, emails.message_id(row)
 
 
 def _deliver(rows: list[Notification], now: dt.datetime, result: DispatchResult, sms_backend) -> None:
@@ -181,9 +181,21 @@ def _deliver(rows: list[Notification], now: dt.datetime, result: DispatchResult,
             result.sent += 1
     finally:
         connection.close()
-        # One UPDATE for the whole batch (CASE per field); rows not reached stay "sending" and
-        # are recovered later.
-        Notification.objects.bulk_update(rows, fields)
+        _record(rows, fields)
+
+
+def _record(rows: list[Notification], fields: list[str]) -> None:
+    """At most two UPDATEs per batch, whatever its size: one for the emails sent (the common case;
+    their provider id is the Message-ID, derived from the row), one CASE update for the rest. Rows
+    not reached (a crash) stay "sending" and are recovered later."""
+    sent = [n for n in rows if n.status == NotificationStatus.SENT and n.channel == "email"]
+    if sent:
+        Notification.objects.filter(pk__in=[n.pk for n in sent]).update(
+            status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+    rest = [n for n in rows if not (n.status == NotificationStatus.SENT and n.channel == "email")]
+    if rest:
+        Notification.objects.bulk_update(rest, fields)
 
 
 def outbox_dispatch(

@@ -23,6 +23,9 @@ def site_url(path: str) -> str:
 
 
 WHEN_FORMAT = r"l j F Y, H:i"
+# The confirmation (and each move) already put the visit in the patient's calendar; a reminder
+# repeating the .ics would only add a duplicate-event prompt (and building one costs ~14 ms).
+NO_ICS_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN)
 
 
 def local_when(value, tz) -> str:
@@ -55,7 +58,7 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             ctx["series"] = series
             ctx["series_whens"] = [(a, local_when(a.start, a.location.tz)) for a in series]
             attachments.append(("sessions.ics", ics.series_ics(series)))
-        elif n.kind not in (NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN):
+        elif n.kind not in NO_ICS_KINDS:
             attachments.append(("appointment.ics", ics.appointment_ics(appt)))
         if old := n.payload.get("old_start"):
             ctx["old_when"] = local_when(dt.datetime.fromisoformat(old), appt.location.tz)
