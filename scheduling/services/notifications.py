@@ -237,8 +237,10 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
             )
         )
     if appointment.service.kind == "initial" and email_ok:
-        send_at = max(appointment.start - dt.timedelta(hours=INTAKE_REMINDER_HOURS), now + change_hold())
-        if send_at < appointment.start - dt.timedelta(hours=2):
+        # Like the reminders: booked less than 72 hours ahead, the confirmation's own intake
+        # prompt covers it.
+        send_at = appointment.start - dt.timedelta(hours=INTAKE_REMINDER_HOURS)
+        if send_at > now:
             rows.append(
                 outbox_enqueue(
                     key=f"intake_pending:{prefix}",

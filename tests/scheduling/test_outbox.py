@@ -239,3 +239,21 @@ def test_queries_per_batch_do_not_grow_with_the_batch(clinic, frozen_clock):
     with CaptureQueriesContext(connection) as large:
         assert dispatch.outbox_dispatch().sent == 20
     assert len(large) == len(small) <= 14, "\n".join(q["sql"][:150] for q in large.captured_queries)
+
+
+def test_an_initial_consultation_brings_an_intake_reminder_three_days_before(clinic, initial_service, frozen_clock):
+    patient = f.PatientFactory()
+    appt = book(clinic, local(clinic, 5, 10), patient, service=initial_service)
+    row = Notification.objects.get(appointment=appt, kind=NotificationKind.INTAKE_PENDING)
+    assert row.scheduled_for == appt.start - dt.timedelta(hours=72)
+    dispatch.outbox_dispatch()
+    mail.outbox.clear()
+    frozen_clock.move_to(row.scheduled_for + dt.timedelta(seconds=1))
+    dispatch.outbox_dispatch()
+    (email,) = mail.outbox
+    assert "health questionnaire" in email.subject and "/me/intake" in email.body
+
+
+def test_no_intake_reminder_when_booked_inside_three_days(clinic, initial_service):
+    appt = book(clinic, local(clinic, 2, 10), f.PatientFactory(), service=initial_service)
+    assert not Notification.objects.filter(appointment=appt, kind=NotificationKind.INTAKE_PENDING).exists()
