@@ -16,12 +16,14 @@ from django.db import connection
 
 from scheduling import dispatch
 from scheduling.models import Notification, NotificationStatus
-from scheduling.services import outbox_enqueue
 from scheduling.tasks import dispatch_outbox
 
 from .conftest import REPO_ROOT, database_url_for, wait_until_fn
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
+
+
+QUEUE = f"outbox-crash-{uuid.uuid4().hex[:8]}"  # its own queue: other workers on the broker stay out
 
 
 def start_worker(tmp_path, receiver, name: str) -> subprocess.Popen:
@@ -36,7 +38,7 @@ def start_worker(tmp_path, receiver, name: str) -> subprocess.Popen:
     )
     hostname = f"outbox-{name}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
     argv = [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool", "solo", "--loglevel", "INFO"]
-    argv += ["--hostname", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    argv += ["--hostname", hostname, "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", QUEUE]
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - the worker writes to it until killed
     return subprocess.Popen(
         argv, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -54,16 +56,19 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path
     receiver = tmp_path / "receiver"
     (receiver / "inbox").mkdir(parents=True)
     (receiver / "repeats").mkdir()
-    for i in range(200):
-        outbox_enqueue(
+    # bulk_create: no after-commit nudge, which the session's shared worker would pick up.
+    Notification.objects.bulk_create(
+        Notification(
             key=f"crash:{i}", kind="staff_invite", recipient=f"p{i}@example.org",
             payload={"subject": f"Message {i}", "text": "Hello"},
-        )  # fmt: skip
+        )
+        for i in range(200)
+    )  # fmt: skip
     inbox = receiver / "inbox"
 
     first = start_worker(tmp_path, receiver, "first")
     try:
-        dispatch_outbox.delay()
+        dispatch_outbox.apply_async(queue=QUEUE)
         wait_until_fn(lambda: len(os.listdir(inbox)) >= 100, timeout=90, message="half the batch delivered")
         kill(first)
     finally:
@@ -75,7 +80,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path
     second = start_worker(tmp_path, receiver, "second")
     try:
         time.sleep(2.5)  # past OUTBOX_STUCK_SECONDS: the killed worker's rows are recovered
-        dispatch_outbox.delay()
+        dispatch_outbox.apply_async(queue=QUEUE)
         wait_until_fn(
             lambda: not Notification.objects.exclude(status=NotificationStatus.SENT).exists(),
             timeout=120,
