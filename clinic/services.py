@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .audit import audit
+from .messaging import queue_email
 from .models import JobHeartbeat, Location, PractitionerProfile, Role, Service, User
 
 # What a manager may change on a staff account (the admin's user form); superusers may also set these.
@@ -186,10 +186,12 @@ def staff_invite_send(*, user: User, base_url: str) -> None:
         "login_url": base_url.rstrip("/") + reverse("login"),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
-    subject = render_to_string("emails/staff_invite_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("emails/staff_invite_body.txt", context), to=[user.email]
+    queue_email(  # the outbox (scheduling), in the caller's transaction
+        kind="staff_invite",
+        to=user.email,
+        subject=" ".join(render_to_string("emails/staff_invite_subject.txt", context).split()),
+        text=render_to_string("emails/staff_invite_body.txt", context),
+        html=render_to_string("emails/staff_invite_body.html", context),
+        user=user,
     )
-    message.attach_alternative(render_to_string("emails/staff_invite_body.html", context), "text/html")
-    message.send()
     audit(action="password_link", obj=user, detail="emailed a link to choose a password")

@@ -215,6 +215,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # HEARTBEAT_SECONDS is lowered only to watch beat + worker work without waiting a minute.
     "heartbeat": {"task": "clinic.tasks.heartbeat", "schedule": env.float("HEARTBEAT_SECONDS", default=60.0)},
+    # The outbox dispatcher (scheduling/dispatch.py): sends every due message, reminders included.
+    "dispatch-outbox": {"task": "scheduling.tasks.dispatch_outbox", "schedule": 60.0},
+    # Plan review check-ins and unbooked-plan nudges, queued into the outbox (plans/reminders.py).
+    "queue-plan-messages": {"task": "plans.tasks.queue_plan_messages", "schedule": 3600.0},
 }
 
 # --- Security (production) --------------------------------------------------------------------
@@ -239,3 +243,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Outbox, reminders and SMS (scheduling/dispatch.py, clinic/messaging) ----------------------
+OUTBOX_HOLD_SECONDS = env.int("OUTBOX_HOLD_SECONDS", default=180)
+OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=600)
+REMINDER_EXTRA_OFFSET_MINUTES = env.int("REMINDER_EXTRA_OFFSET_MINUTES", default=0)
+SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.messaging.backends.ConsoleBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_TWILIO_ACCOUNT_SID = env.str("SMS_TWILIO_ACCOUNT_SID", default="")
+SMS_TWILIO_AUTH_TOKEN = env.str("SMS_TWILIO_AUTH_TOKEN", default="")
+SMS_TWILIO_FROM = env.str("SMS_TWILIO_FROM", default="")
+SMS_TWILIO_API_BASE = env.str("SMS_TWILIO_API_BASE", default="https://api.twilio.com")

@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
+
+from clinic.messaging import queue_email
 
 
 @shared_task
@@ -12,11 +13,11 @@ def login_email_changed_notice(old_email: str, new_email: str) -> None:
     notice lets the real owner notice a mistake or an impersonation and call the clinic.
     """
     ctx = {"clinic_name": settings.CLINIC_NAME, "masked_new": mask_email(new_email)}
-    send_mail(
+    queue_email(
+        kind="login_email_changed",
+        to=old_email,
         subject=" ".join(render_to_string("emails/login_email_changed_subject.txt", ctx).split()),
-        message=render_to_string("emails/login_email_changed_body.txt", ctx),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[old_email],
+        text=render_to_string("emails/login_email_changed_body.txt", ctx),
     )
 
 

@@ -11,3 +11,12 @@ class SchedulingConfig(AppConfig):
         "scheduling.view_waitlistoffer",
         "scheduling.view_notification",
     )
+
+    def ready(self) -> None:
+        # The lower apps (clinic, patients) queue their emails through clinic.messaging,
+        # which cannot import scheduling: the outbox registers itself there.
+        from clinic.messaging import register_email_sink
+
+        from .services.notifications import queue_rendered_email
+
+        register_email_sink(queue_rendered_email)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from clinic import access
 from clinic.models import Location
 
-from . import desk_board, desk_queries, queries, rules, services
+from . import desk_board, desk_queries, outbox_queries, queries, rules, services
 from .desk_forms import NotesForm, ScheduleForm
 from .emails import local_when
 from .models import Appointment
@@ -147,6 +147,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
             "appointment": appt,
             "when": local_when(appt.start, appt.location.tz),
             "history": desk_queries.appointment_history(appt),
+            "outbox_messages": outbox_queries.appointment_messages(appt),
             "notes_form": NotesForm(initial={"front_desk_notes": appt.front_desk_notes}),
             "late_if_cancelled_now": appt.can_cancel and queries.cancellation_is_late(appt),
         },

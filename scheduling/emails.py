@@ -1,4 +1,4 @@
-"""Building the booking emails from templates/emails/<kind>_{subject,body}.txt and _body.html.
+"""Building the outbox's emails and SMS texts from templates/emails/<kind>_{subject,body}.txt and _body.html.
 
 Every time shown is the location's local time, with the zone's abbreviation, and the .ics
 attachment carries the same time with the location's TZID.
@@ -23,6 +23,9 @@ def site_url(path: str) -> str:
 
 
 WHEN_FORMAT = r"l j F Y, H:i"
+# The confirmation (and each move) already put the visit in the patient's calendar; a reminder
+# repeating the .ics would only add a duplicate-event prompt (and building one costs ~14 ms).
+NO_ICS_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN)
 
 
 def local_when(value, tz) -> str:
@@ -31,13 +34,10 @@ def local_when(value, tz) -> str:
 
 
 def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
-    ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n}
+    ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n, "payload": n.payload, "patient": n.patient}
     attachments: list[tuple[str, bytes]] = []
-    appt = n.appointment
+    appt = n.appointment  # the dispatcher loads it with its service, location, room and practitioner
     if appt is not None:
-        appt = Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient").get(
-            pk=appt.pk
-        )
         ctx.update(
             appointment=appt,
             patient=appt.patient,
@@ -58,7 +58,7 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             ctx["series"] = series
             ctx["series_whens"] = [(a, local_when(a.start, a.location.tz)) for a in series]
             attachments.append(("sessions.ics", ics.series_ics(series)))
-        else:
+        elif n.kind not in NO_ICS_KINDS:
             attachments.append(("appointment.ics", ics.appointment_ics(appt)))
         if old := n.payload.get("old_start"):
             ctx["old_when"] = local_when(dt.datetime.fromisoformat(old), appt.location.tz)
@@ -78,7 +78,30 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
     return ctx, attachments
 
 
+def message_id(n: Notification) -> str:
+    """The same outbox row always gets the same Message-ID, so a repeat can be recognised."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<outbox-{n.pk}.{n.key.replace(':', '.').replace('+', '')[:120]}@{domain}>"
+
+
+def sms_context(n: Notification) -> dict:
+    ctx, _ = _context(n)
+    return ctx
+
+
 def build_email(n: Notification) -> EmailMultiAlternatives:
+    headers = {"Message-ID": message_id(n)}
+    if "subject" in n.payload:  # account emails arrive rendered (see clinic.messaging.queue_email)
+        message = EmailMultiAlternatives(
+            subject=n.payload["subject"],
+            body=n.payload.get("text", ""),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[n.recipient],
+            headers=headers,
+        )
+        if n.payload.get("html"):
+            message.attach_alternative(n.payload["html"], "text/html")
+        return message
     ctx, attachments = _context(n)
     base = f"emails/{n.kind}"
     subject = " ".join(render_to_string(f"{base}_subject.txt", ctx).split())
@@ -87,6 +110,7 @@ def build_email(n: Notification) -> EmailMultiAlternatives:
         body=render_to_string(f"{base}_body.txt", ctx),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[n.recipient],
+        headers=headers,
     )
     message.attach_alternative(render_to_string(f"{base}_body.html", ctx), "text/html")
     for filename, content in attachments:

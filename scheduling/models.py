@@ -230,6 +230,13 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Withdrawn"
+    MISSED = "missed", "Missed (too late to send)"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
 
 
 class NotificationKind(models.TextChoices):
@@ -238,37 +245,64 @@ class NotificationKind(models.TextChoices):
     BOOKING_RESCHEDULED = "booking_rescheduled", "Booking moved"
     BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
     WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+    REMINDER = "reminder", "Appointment reminder"
+    INTAKE_PENDING = "intake_pending", "Intake still to fill in"
+    PLAN_CHECKIN = "plan_checkin", "Outcome check-in before a plan review"
+    PLAN_UNBOOKED = "plan_unbooked", "Plan sessions left to book"
+    # Account emails: rendered when queued (their links are one-time tokens), kept in `payload`.
+    STAFF_INVITE = "staff_invite", "Staff invitation"
+    PATIENT_INVITE = "patient_invite", "Patient invitation"
+    EMAIL_VERIFY = "email_verify", "Email verification"
+    LOGIN_EMAIL_CHANGED = "login_email_changed", "Login email changed"
 
 
 class Notification(models.Model):
-    """An email about a booking, written in the same transaction as the change (an outbox row).
+    """One message the clinic sends (email or SMS): an outbox row written in the same transaction
+    as the change that causes it.
 
-    The Celery task is queued on commit and claims the row with a conditional UPDATE, so each
-    email goes out once even if the task is delivered twice; a rolled-back change leaves no row
-    and queues no task.
+    Nothing is sent from the request: the dispatcher (scheduling.dispatch, run by beat every
+    minute and nudged after commit) claims due rows with SELECT ... FOR UPDATE SKIP LOCKED,
+    re-checks that the message still applies, sends it and records the outcome. `key` is unique,
+    so the same message (e.g. the 48-hour reminder of one appointment at one time) cannot be
+    queued twice.
     """
 
+    key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    channel = models.CharField(max_length=8, default="email")
+    channel = models.CharField(max_length=8, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL)
     recipient = models.CharField(max_length=254)
     patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
     waitlist_offer = models.ForeignKey(
         WaitlistOffer, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
     )
-    # Extra context frozen at the time of the change (e.g. the series' appointment ids, the old time).
+    # Extra context frozen at the time of the change (e.g. the series' appointment ids, the old time,
+    # the appointment start a reminder was made for).
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    scheduled_for = models.DateTimeField(default=timezone.now)
+    # A reminder not sent by then is marked missed rather than sent late.
+    not_after = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # The desk ticks a failed message off once they have phoned the patient.
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="notification_status")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="notification_status"),
+            models.Index(fields=["status", "scheduled_for"], name="notification_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"

@@ -6,17 +6,17 @@ import datetime as dt
 
 from celery import shared_task
 
-from . import services
+from . import dispatch, services
 
 
-@shared_task(bind=True, max_retries=services.MAX_SEND_ATTEMPTS, acks_late=True)
-def send_notification(self, notification_id: int) -> bool:
-    """Send one booking email. Queued with delay_on_commit, so a rolled-back change sends nothing."""
-    try:
-        return services.notification_send(notification_id=notification_id)
-    except services.TransientSendError as exc:
-        # Short backoff only (seconds to minutes): nothing far-future is scheduled as an ETA task.
-        raise self.retry(exc=exc, countdown=min(300, 15 * 2**self.request.retries))
+@shared_task(acks_late=True)
+def dispatch_outbox() -> dict:
+    """Beat runs this every minute (and commits nudge it): send every due outbox message.
+
+    Exactly-once comes from the rows, not from the task: a duplicate or redelivered task finds
+    nothing left to claim."""
+    result = dispatch.outbox_dispatch()
+    return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "missed": result.missed}
 
 
 @shared_task

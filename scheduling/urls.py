@@ -5,10 +5,12 @@ from . import (
     desk_booking_views,
     desk_change_views,
     desk_schedule_views,
+    outbox_views,
     patient_appointment_views,
     patient_booking_views,
     patient_waitlist_views,
     practitioner_calendar_views,
+    sms_views,
 )
 
 app_name = "scheduling"
@@ -27,6 +29,10 @@ urlpatterns = [
     path("desk/arrivals/", desk_board_views.arrivals, name="desk_arrivals"),
     path("desk/day-sheet/<int:practitioner>/", desk_board_views.day_sheet, name="desk_day_sheet"),
     path("desk/book/", desk_booking_views.book, name="desk_book"),
+    # The outbox's failed messages: the desk calls these patients.
+    path("desk/messages/failed/", outbox_views.failed_list, name="failed_messages"),
+    path("desk/messages/<int:pk>/resend/", outbox_views.resend, name="message_resend"),
+    path("desk/messages/<int:pk>/handled/", outbox_views.handled, name="message_handled"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),
     # Patient booking and their appointments.
@@ -41,6 +47,8 @@ urlpatterns = [
     path("waitlist/join/", patient_waitlist_views.waitlist_join, name="waitlist_join"),
     path("waitlist/<int:pk>/withdraw/", patient_waitlist_views.waitlist_withdraw, name="waitlist_withdraw"),
     path("waitlist/offers/<int:pk>/", patient_waitlist_views.waitlist_claim, name="waitlist_claim"),
+    # The SMS provider's signed delivery-status callback.
+    path("sms/status/", sms_views.sms_status, name="sms_status"),
     # Practitioner's private calendar feed.
     path("calendar/", practitioner_calendar_views.practitioner_calendar, name="practitioner_calendar"),
     path(

@@ -13,6 +13,9 @@ def _fast_settings(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
+    # Outbox messages go out at once in unit tests (tests of the 3-minute hold set it back).
+    settings.OUTBOX_HOLD_SECONDS = 0
+    settings.SMS_BACKEND = "clinic.messaging.backends.LocmemBackend"
 
 
 @pytest.fixture

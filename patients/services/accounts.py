@@ -16,7 +16,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -26,6 +25,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from clinic.audit import audit
+from clinic.messaging import queue_email
 from clinic.models import Role, User
 
 from ..models import Patient
@@ -50,14 +50,16 @@ def _site_link(path: str) -> str:
 
 
 def _send(*, template: str, to: str, context: dict) -> None:
+    """Queue the email in the outbox, in the caller's transaction (it goes out after commit)."""
     context = {"clinic_name": settings.CLINIC_NAME, **context}
-    message = EmailMultiAlternatives(
-        subject=render_to_string(f"emails/{template}_subject.txt", context).strip(),
-        body=render_to_string(f"emails/{template}_body.txt", context),
-        to=[to],
+    queue_email(
+        kind=template,
+        to=to,
+        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        text=render_to_string(f"emails/{template}_body.txt", context),
+        html=render_to_string(f"emails/{template}_body.html", context),
+        user=context.get("user"),
     )
-    message.attach_alternative(render_to_string(f"emails/{template}_body.html", context), "text/html")
-    message.send()
 
 
 def email_verification_send(*, user: User) -> None:
@@ -66,7 +68,7 @@ def email_verification_send(*, user: User) -> None:
         return
     link = _site_link(reverse("patients:verify_email", kwargs={"token": email_verification_token(user)}))
     context = {"user": user, "link": link, "valid_days": VERIFY_MAX_AGE.days}
-    transaction.on_commit(lambda: _send(template="email_verify", to=user.email, context=context))
+    _send(template="email_verify", to=user.email, context=context)
 
 
 def email_verification_check(token: str) -> User:
@@ -131,7 +133,7 @@ def patient_invite(*, patient: Patient, actor: User, request: HttpRequest | None
         "login_url": _site_link(reverse("login")),
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
-    transaction.on_commit(lambda: _send(template="patient_invite", to=user.email, context=context))
+    _send(template="patient_invite", to=user.email, context=context)
     audit(request=request, actor=actor, action="invite", obj=patient, patient_id=patient.pk, detail="login invitation")
     return user
 

@@ -129,7 +129,7 @@ def patient_update(
         old_login = User.objects.filter(pk=patient.user_id).values_list("email", flat=True).first()
         User.objects.filter(pk=patient.user_id).update(email=new_email)
         if old_login and old_login.lower() != new_email:
-            login_email_changed_notice.delay_on_commit(old_login, new_email)
+            login_email_changed_notice(old_login, new_email)  # queued in the outbox, in this transaction
     patient.save()
     audit(request=request, actor=actor, action="update", obj=patient, patient_id=patient.pk, detail="contact details")
     return patient

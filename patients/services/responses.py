@@ -47,7 +47,9 @@ def _section_items(definition: Definition, section: str) -> set[str]:
 @transaction.atomic
 def response_section_save(*, response: QuestionnaireResponse, section: str, answers: Mapping[str, Any]) -> SaveResult:
     """Save one section's answers (validated again here), rescore, and raise any safety flags."""
-    response = QuestionnaireResponse.objects.select_for_update(of=("self",)).select_related("patient").get(pk=response.pk)
+    response = (
+        QuestionnaireResponse.objects.select_for_update(of=("self",)).select_related("patient").get(pk=response.pk)
+    )
     if response.is_submitted:
         raise PatientError("These answers were already sent and can no longer be changed.")
     definition = response.definition

@@ -27,7 +27,10 @@ Public API (all keyword-only; each raises a BookingError subclass with a user-fa
     waitlist_offer_freed_time(*, practitioner_id, location_id, start, end, now=None) -> list[WaitlistOffer]
     waitlist_claim(*, offer, user=None, now=None) -> Appointment
     practitioner_calendar_token_rotate(*, practitioner) -> str
-    notification_send(*, notification_id) -> bool
+    outbox_enqueue(*, key, kind, recipient, channel="email", ..., scheduled_for=None) -> Notification
+    appointment_reminders_plan(*, appointment, now=None) -> list[Notification]
+    notification_resend(*, notification, by=None) / notification_mark_handled(*, notification, by=None)
+    (sending is scheduling.dispatch.outbox_dispatch, run by beat every minute)
 
 Every booking path locks the patient row, then the practitioner rows, then the appointment row
 (always in that order), applies the per-patient rules (policy.py) and the action rules
@@ -48,7 +51,16 @@ from .changes import (
     appointment_update_notes,
 )
 from .errors import BookingError, FieldErrors, NotAllowed, SlotTaken, SlotUnavailable, problem_message
-from .notifications import MAX_SEND_ATTEMPTS, TransientSendError, notification_send
+from .notifications import (
+    MAX_SEND_ATTEMPTS,
+    TransientSendError,
+    appointment_reminders_plan,
+    notification_delivery_report,
+    notification_mark_handled,
+    notification_resend,
+    notify_patient,
+    outbox_enqueue,
+)
 from .policy import (
     SelfBookDecision,
     patient_booking_check,
@@ -93,7 +105,12 @@ __all__ = [
     "waitlist_offer_freed_time",
     "waitlist_claim",
     "practitioner_calendar_token_rotate",
-    "notification_send",
+    "appointment_reminders_plan",
+    "notification_delivery_report",
+    "notification_mark_handled",
+    "notification_resend",
+    "notify_patient",
+    "outbox_enqueue",
     "MAX_SEND_ATTEMPTS",
     "MAX_OFFERS_PER_FREED_TIME",
     "TransientSendError",

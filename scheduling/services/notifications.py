@@ -1,23 +1,131 @@
-"""The booking emails' outbox: a Notification row per email, sent once after commit."""
+"""The outbox: every message the clinic sends is a Notification row, written in the caller's
+transaction. Sending is the dispatcher's job (scheduling.dispatch); nothing here talks to a mail
+server or an SMS provider.
+
+- Messages caused by a change to an appointment are held `OUTBOX_HOLD_SECONDS` (3 minutes) and
+  coalesce: a second change inside the hold withdraws the first message, so quick edits give one
+  message (booked then moved = one confirmation at the new time; booked then cancelled = none).
+- Every change re-plans the appointment's reminders in the same transaction: pending ones are
+  withdrawn, new ones planned for the new time (scheduling.reminders), so nothing goes out for
+  an old time.
+- `key` is unique: queueing the same message twice returns the existing row.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import uuid
 
-from django.db.models import F
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audit
+from clinic.models import ClinicPolicy, User
 from patients.models import Patient
 
-from ..emails import build_email
+from .. import reminders
 from ..models import (
     Appointment,
+    AppointmentStatus,
     Notification,
+    NotificationChannel,
+    NotificationKind,
     NotificationStatus,
     WaitlistOffer,
 )
 
 log = logging.getLogger(__name__)
+
+CHANGE_KINDS = (
+    NotificationKind.BOOKING_CONFIRMED,
+    NotificationKind.BOOKING_SERIES,
+    NotificationKind.BOOKING_RESCHEDULED,
+    NotificationKind.BOOKING_CANCELLED,
+)
+# Reminder-like kinds tied to one appointment at one time: withdrawn when it changes.
+TIMED_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN)
+INTAKE_REMINDER_HOURS = 72
+
+
+class TransientSendError(Exception):
+    """Sending failed in a way worth retrying (the dispatcher retries with backoff)."""
+
+
+MAX_SEND_ATTEMPTS = 5
+
+
+def change_hold() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.OUTBOX_HOLD_SECONDS)
+
+
+def _nudge_dispatcher() -> None:
+    """Messages due now should not wait for the next beat tick: ask a worker to dispatch after
+    commit. This is not an ETA task: the row is the message, and a lost nudge only means beat
+    sends it within the minute."""
+    from ..tasks import dispatch_outbox  # tasks imports the services
+
+    dispatch_outbox.delay_on_commit()
+
+
+def outbox_enqueue(
+    *,
+    key: str,
+    kind: str,
+    recipient: str,
+    channel: str = NotificationChannel.EMAIL,
+    patient: Patient | None = None,
+    user: User | None = None,
+    appointment: Appointment | None = None,
+    waitlist_offer: WaitlistOffer | None = None,
+    payload: dict | None = None,
+    scheduled_for: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Notification:
+    """Queue one message in the caller's transaction. The same key twice gives the first row."""
+    now = now or timezone.now()
+    scheduled_for = scheduled_for or now
+    n, created = Notification.objects.get_or_create(
+        key=key,
+        defaults=dict(
+            kind=kind,
+            channel=channel,
+            recipient=recipient[:254],
+            patient=patient,
+            user=user,
+            appointment=appointment,
+            waitlist_offer=waitlist_offer,
+            payload=payload or {},
+            scheduled_for=scheduled_for,
+            not_after=not_after,
+            created_at=now,
+        ),
+    )
+    if created and scheduled_for <= now:
+        _nudge_dispatcher()
+    return n
+
+
+def queue_rendered_email(
+    *, kind: str, to: str, subject: str, text: str, html: str = "", user: User | None = None
+) -> Notification:
+    """Account emails (invitations, verification, login-email notices) are rendered by their own
+    app when queued; clinic.messaging.queue_email hands them here (registered in apps.py)."""
+    return outbox_enqueue(
+        key=f"{kind}:{uuid.uuid4().hex}",
+        kind=kind,
+        recipient=to,
+        user=user,
+        payload={"subject": subject, "text": text, "html": html},
+    )
+
+
+def _withdraw(qs, reason: str) -> list[str]:
+    kinds = list(qs.filter(status=NotificationStatus.PENDING).values_list("kind", flat=True))
+    qs.filter(status=NotificationStatus.PENDING).update(status=NotificationStatus.CANCELLED, last_error=reason[:500])
+    return kinds
 
 
 def notify_patient(
@@ -27,58 +135,168 @@ def notify_patient(
     appointment: Appointment | None = None,
     waitlist_offer: WaitlistOffer | None = None,
     payload: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> Notification | None:
-    """Write the outbox row in the caller's transaction; queue the send for after commit.
+    """Queue a booking or waitlist email, and re-plan the appointment's reminders.
 
-    A patient without an email address, or who said no to email, gets none (the front desk
-    phones them); the booking itself is unaffected.
+    A patient without an email address, or who said no to email, gets no email (the front desk
+    phones them); the booking itself is unaffected, and SMS reminders still follow their consent.
     """
+    now = now or timezone.now()
+    if appointment is not None and kind in CHANGE_KINDS:
+        withdrawn = _withdraw(
+            Notification.objects.filter(appointment=appointment, kind__in=CHANGE_KINDS),
+            "Replaced by a later change made within the hold time.",
+        )
+        if NotificationKind.BOOKING_CONFIRMED in withdrawn or NotificationKind.BOOKING_SERIES in withdrawn:
+            if kind == NotificationKind.BOOKING_CANCELLED:
+                appointment_reminders_plan(appointment=appointment, now=now)
+                return None  # the patient never heard of it: nothing to cancel
+            if kind == NotificationKind.BOOKING_RESCHEDULED:
+                kind, payload = NotificationKind.BOOKING_CONFIRMED, {}
+        for appt in _series_appointments(appointment, payload):
+            appointment_reminders_plan(appointment=appt, now=now)
     if not patient.email or not patient.consent_email:
         return None
-    n = Notification.objects.create(
+    if appointment is not None:
+        key = f"{kind}:a{appointment.pk}:s{appointment.sequence}"
+    elif waitlist_offer is not None:
+        key = f"{kind}:o{waitlist_offer.pk}"
+    else:
+        key = f"{kind}:{uuid.uuid4().hex}"
+    held = kind in CHANGE_KINDS
+    return outbox_enqueue(
+        key=key,
         kind=kind,
         recipient=patient.email,
         patient=patient,
         appointment=appointment,
         waitlist_offer=waitlist_offer,
-        payload=payload or {},
+        payload=payload,
+        scheduled_for=now + change_hold() if held else now,
+        now=now,
     )
-    from ..tasks import send_notification  # tasks imports the services
 
-    send_notification.delay_on_commit(n.pk)
+
+def _series_appointments(appointment: Appointment, payload: dict | None) -> list[Appointment]:
+    ids = (payload or {}).get("appointment_ids")
+    if not ids:
+        return [appointment]
+    return list(Appointment.objects.select_related("location", "service", "patient").filter(pk__in=ids))
+
+
+def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | None = None) -> list[Notification]:
+    """Withdraw the appointment's pending reminders and, if it is still booked, plan new ones for
+    its current time. Runs in the transaction of the change."""
+    now = now or timezone.now()
+    timed = Notification.objects.filter(appointment=appointment, kind__in=TIMED_KINDS)
+    if appointment.status != AppointmentStatus.BOOKED:
+        _withdraw(timed, "The appointment is no longer booked.")
+        return []
+    patient = appointment.patient
+    tz = appointment.location.tz
+    stamp = appointment.start.isoformat()
+    # The sequence changes with every move or cancellation, so a time moved away and back gets
+    # fresh rows rather than its withdrawn ones.
+    prefix = f"a{appointment.pk}:s{appointment.sequence}"
+    sms_ok = bool(patient.consent_sms and patient.phone)
+    email_ok = bool(patient.consent_email and patient.email)
+    planned = reminders.plan_reminders(
+        start=appointment.start,
+        tz=tz,
+        offsets_hours=ClinicPolicy.get().reminder_offsets_hours,
+        now=now,
+        sms_allowed=sms_ok,
+        email_allowed=email_ok,
+    )
+    if extra := settings.REMINDER_EXTRA_OFFSET_MINUTES:
+        send_at = appointment.start - dt.timedelta(minutes=extra)
+        if send_at > now and email_ok:
+            window = reminders.send_window(dt.timedelta(minutes=extra))
+            planned.append(reminders.PlannedReminder(0, "email", send_at, min(send_at + window, appointment.start)))
+
+    def label(r: reminders.PlannedReminder) -> str:
+        return f"{r.offset_hours}h" if r.offset_hours else f"{settings.REMINDER_EXTRA_OFFSET_MINUTES}m"
+
+    keys = {f"reminder:{prefix}:{label(r)}:{r.channel}" for r in planned} | {f"intake_pending:{prefix}"}
+    _withdraw(timed.exclude(key__in=keys), "The appointment changed; its reminders were planned again.")
+    rows = []
+    for r in planned:
+        rows.append(
+            outbox_enqueue(
+                key=f"reminder:{prefix}:{label(r)}:{r.channel}",
+                kind=NotificationKind.REMINDER,
+                channel=r.channel,
+                recipient=patient.phone if r.channel == "sms" else patient.email,
+                patient=patient,
+                appointment=appointment,
+                payload={"start": stamp, "offset": label(r)},
+                scheduled_for=r.send_at,
+                not_after=r.not_after,
+                now=now,
+            )
+        )
+    if appointment.service.kind == "initial" and email_ok:
+        # Like the reminders: booked less than 72 hours ahead, the confirmation's own intake
+        # prompt covers it.
+        send_at = appointment.start - dt.timedelta(hours=INTAKE_REMINDER_HOURS)
+        if send_at > now:
+            rows.append(
+                outbox_enqueue(
+                    key=f"intake_pending:{prefix}",
+                    kind=NotificationKind.INTAKE_PENDING,
+                    recipient=patient.email,
+                    patient=patient,
+                    appointment=appointment,
+                    payload={"start": stamp},
+                    scheduled_for=send_at,
+                    not_after=appointment.start - dt.timedelta(hours=2),
+                    now=now,
+                )
+            )
+    return rows
+
+
+@transaction.atomic
+def notification_resend(*, notification: Notification, by: User | None = None) -> Notification:
+    """The desk's "Resend" on a failed message: back in the queue, due now, with fresh attempts."""
+    n = Notification.objects.select_for_update().get(pk=notification.pk)
+    if n.status != NotificationStatus.FAILED:
+        return n
+    n.status = NotificationStatus.PENDING
+    n.attempts = 0
+    n.scheduled_for = timezone.now()
+    n.not_after = None
+    n.save(update_fields=["status", "attempts", "scheduled_for", "not_after"])
+    audit(request=None, action="notification.resend", obj=n, patient_id=n.patient_id, detail=n.kind, actor=by)
+    _nudge_dispatcher()
     return n
 
 
-class TransientSendError(Exception):
-    """Sending failed in a way worth retrying (the task retries with backoff)."""
+@transaction.atomic
+def notification_mark_handled(*, notification: Notification, by: User | None = None) -> Notification:
+    """The desk phoned the patient about a failed message: it leaves the list."""
+    n = Notification.objects.select_for_update().get(pk=notification.pk)
+    if n.handled_at is None:
+        n.handled_at = timezone.now()
+        n.save(update_fields=["handled_at"])
+        audit(request=None, action="notification.handled", obj=n, patient_id=n.patient_id, detail=n.kind, actor=by)
+    return n
 
 
-MAX_SEND_ATTEMPTS = 5
+FAILED_DELIVERY_STATUSES = ("failed", "undelivered")
 
 
-def notification_send(*, notification_id: int) -> bool:
-    """Send one outbox email, exactly once. Returns True if this call sent it.
-
-    The claim is a conditional UPDATE (pending → sending): a second delivery of the same task
-    finds nothing to claim and does nothing.
-    """
-    claimed = Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
-        status=NotificationStatus.SENDING, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    n = Notification.objects.select_related("appointment", "waitlist_offer").get(pk=notification_id)
-    try:
-        build_email(n).send(fail_silently=False)
-    except Exception as exc:
-        failed = n.attempts >= MAX_SEND_ATTEMPTS
-        Notification.objects.filter(pk=n.pk).update(
-            status=NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
-            last_error=f"{type(exc).__name__}: {exc}"[:500],
+@transaction.atomic
+def notification_delivery_report(*, provider_message_id: str, provider_status: str, error_code: str = "") -> int:
+    """The provider's delivery callback: an SMS it could not deliver becomes a failed message on
+    the desk's list. Returns the rows updated (0 for an unknown id, which is ignored)."""
+    if not provider_message_id:
+        return 0
+    rows = Notification.objects.filter(provider_message_id=provider_message_id)
+    if provider_status in FAILED_DELIVERY_STATUSES:
+        return rows.update(
+            status=NotificationStatus.FAILED,
+            last_error=f"Not delivered by the SMS provider ({provider_status}, error {error_code or 'none'}).",
         )
-        if failed:
-            log.error("giving up on notification %s after %s attempts", n.pk, n.attempts)
-            return False
-        raise TransientSendError(str(exc)) from exc
-    Notification.objects.filter(pk=n.pk).update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
-    return True
+    return rows.filter(status=NotificationStatus.SENT).update(last_error=f"Provider: {provider_status}"[:500])

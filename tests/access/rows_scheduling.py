@@ -17,6 +17,10 @@ ROWS = {
     "scheduling:desk_arrivals": only(*_STAFF),
     "scheduling:desk_day_sheet": only(*_STAFF, kwargs=lambda w: {"practitioner": w["appointment"].practitioner_id}),
     "scheduling:desk_book": only(*_STAFF),
+    # The outbox's failed messages: front desk and managers (contact details, no clinical content).
+    "scheduling:failed_messages": only("front_desk", "manager"),
+    "scheduling:message_resend": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
+    "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),
     # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
@@ -33,6 +37,7 @@ ROWS = {
     "scheduling:waitlist_join": only("patient"),
     "scheduling:waitlist_withdraw": everyone(405, kwargs=lambda w: {"pk": w["waitlist_entry"].pk}),  # POST only
     "scheduling:waitlist_claim": owner_only(kwargs=lambda w: {"pk": w["waitlist_offer"].pk}),
+    "scheduling:sms_status": everyone(405),  # POST only, signed by the SMS provider
     # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
     "scheduling:practitioner_calendar": only("practitioner"),
     "scheduling:practitioner_calendar_rotate": everyone(405),  # POST only

@@ -23,8 +23,11 @@ def _create(client, **fields):
     return client.post(reverse("clinic:staff_create"), data)
 
 
-def test_a_manager_creates_a_front_desk_account_and_an_invitation_is_emailed(manager_client):
-    response = _create(manager_client)
+def test_a_manager_creates_a_front_desk_account_and_an_invitation_is_emailed(
+    manager_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        response = _create(manager_client)
     assert response["Location"] == reverse("clinic:manager_home")
 
     user = User.objects.get(email="nia@example.org")
@@ -41,8 +44,11 @@ def test_a_manager_creates_a_front_desk_account_and_an_invitation_is_emailed(man
     assert "nia@example.org" in page
 
 
-def test_the_new_colleague_follows_the_link_chooses_a_password_and_logs_in(manager_client):
-    _create(manager_client)
+def test_the_new_colleague_follows_the_link_chooses_a_password_and_logs_in(
+    manager_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        _create(manager_client)
     link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     colleague = Client()
     form_url = colleague.get(link)["Location"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import icalendar
 import pytest
 from django.core import mail
 from django.db import transaction
 
-from scheduling import services, tasks
+from scheduling import dispatch, services, tasks
 from scheduling.models import Notification, NotificationKind, NotificationStatus
 from tests import factories as f
 from tests.scheduling.helpers import book, local
@@ -28,7 +30,7 @@ def test_one_email_after_commit_with_local_time_and_ics(clinic, patient, django_
     assert name == "appointment.ics" and mimetype.startswith("text/calendar")
     event = icalendar.Calendar.from_ical(content).events[0]
     assert event.start == appt.start
-    assert Notification.objects.get().status == NotificationStatus.SENT
+    assert Notification.objects.get(kind=NotificationKind.BOOKING_CONFIRMED).status == NotificationStatus.SENT
 
 
 def test_no_email_when_the_transaction_rolls_back(clinic, patient, django_capture_on_commit_callbacks):
@@ -45,29 +47,30 @@ def test_no_email_when_the_transaction_rolls_back(clinic, patient, django_captur
 def test_a_task_delivered_twice_sends_once(clinic, patient, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         book(clinic, local(clinic, 3, 10), patient)
-    n = Notification.objects.get()
-    assert tasks.send_notification.apply(args=[n.pk]).get() is False  # redelivery: nothing to claim
+    assert tasks.dispatch_outbox.apply().get()["sent"] == 0  # redelivery: nothing left to claim
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_send_is_retried_and_recorded(clinic, patient, settings, monkeypatch):
+def test_a_failed_send_is_retried_with_backoff_then_recorded(clinic, patient, monkeypatch, frozen_clock):
     appt = book(clinic, local(clinic, 3, 10), patient, notify=False)
-    n = Notification.objects.create(
-        kind=NotificationKind.BOOKING_CONFIRMED, recipient=patient.email, patient=patient, appointment=appt
-    )
+    n = services.outbox_enqueue(
+        key="test:1", kind=NotificationKind.BOOKING_CONFIRMED, recipient=patient.email, patient=patient,
+        appointment=appt,
+    )  # fmt: skip
 
     def broken(self, fail_silently=False):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
-    with pytest.raises(services.TransientSendError):
-        services.notification_send(notification_id=n.pk)
+    assert dispatch.outbox_dispatch().retried == 1
     n.refresh_from_db()
     assert n.status == NotificationStatus.PENDING and n.attempts == 1 and "smtp down" in n.last_error
+    assert dispatch.outbox_dispatch().sent == 0  # not due again before its backoff
     monkeypatch.undo()
-    assert services.notification_send(notification_id=n.pk) is True
+    frozen_clock.shift(dt.timedelta(minutes=1, seconds=1))
+    assert dispatch.outbox_dispatch().sent == 1
     n.refresh_from_db()
-    assert n.status == NotificationStatus.SENT and n.attempts == 2
+    assert n.status == NotificationStatus.SENT and n.attempts == 2 and n.sent_at is not None
     assert len(mail.outbox) == 1
 
 
