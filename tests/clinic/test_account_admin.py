@@ -48,11 +48,14 @@ def test_a_manager_cannot_open_the_set_password_page_and_is_offered_the_link_ins
     assert "send_set_password_email" in manager_client.get(reverse("admin:clinic_user_changelist")).content.decode()
 
 
-def test_a_manager_sends_a_reset_link_and_it_is_audited(manager_client, manager_user, front_desk_user):
-    manager_client.post(
-        reverse("admin:clinic_user_changelist"),
-        {"action": "send_set_password_email", "_selected_action": [front_desk_user.pk]},
-    )
+def test_a_manager_sends_a_reset_link_and_it_is_audited(
+    manager_client, manager_user, front_desk_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        manager_client.post(
+            reverse("admin:clinic_user_changelist"),
+            {"action": "send_set_password_email", "_selected_action": [front_desk_user.pk]},
+        )
     assert [m.to for m in mail.outbox] == [[front_desk_user.email]]
     event = AuditEvent.objects.get(action="password_link")
     assert (event.actor, event.object_id, event.object_repr) == (
@@ -182,11 +185,14 @@ def test_no_admin_page_a_manager_can_open_shows_clinical_content(manager_client,
     assert "impersonat" not in str(admin.site.get_urls()) and "login_as" not in str(admin.site.get_urls())
 
 
-def test_a_colleagues_page_offers_the_password_link_button(manager_client, front_desk_user):
+def test_a_colleagues_page_offers_the_password_link_button(
+    manager_client, front_desk_user, django_capture_on_commit_callbacks
+):
     page = manager_client.get(reverse("admin:clinic_user_change", args=[front_desk_user.pk])).content.decode()
     assert "Email a link to choose a password" in page
-    manager_client.post(
-        reverse("admin:clinic_user_changelist"),
-        {"action": "send_set_password_email", "_selected_action": str(front_desk_user.pk)},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends after commit
+        manager_client.post(
+            reverse("admin:clinic_user_changelist"),
+            {"action": "send_set_password_email", "_selected_action": str(front_desk_user.pk)},
+        )
     assert [m.to for m in mail.outbox] == [[front_desk_user.email]]
