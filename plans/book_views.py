@@ -45,7 +45,11 @@ def booking_page(request, plan: TreatmentPlan, *, template_name: str, done_url: 
     if plan.status != PlanStatus.ACTIVE or location is None:
         return render(request, template_name, context)
     if request.method == "POST":
-        location = locations.filter(pk=request.POST.get("location") or 0).first() or location
+        try:
+            chosen = djforms.ModelChoiceField(queryset=locations, required=False).clean(request.POST.get("location"))
+        except djforms.ValidationError:
+            chosen = None  # a tampered id: keep the plan's location
+        location = chosen or location
         context["location"] = location
         rows, starts, problems = _posted_rows(request, plan, location)
         context["rows"] = rows

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 
+from clinic import dates
 from clinic.models import Location, Service
 
 from .models import MAX_SESSIONS, ReviewDecision
@@ -108,6 +109,8 @@ def parse_local(value: str, tz) -> dt.datetime:
         naive = dt.datetime.fromisoformat(value)
     except ValueError:
         raise forms.ValidationError("Enter a date and time, e.g. 2026-03-02 10:00.")
+    if not dates.in_range(naive.date()):
+        raise forms.ValidationError(dates.OUT_OF_RANGE)
     if naive.tzinfo is not None:
         naive = naive.replace(tzinfo=None)
     return naive.replace(tzinfo=tz)
