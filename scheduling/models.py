@@ -45,6 +45,12 @@ def _new_ics_uid() -> str:
     return uuid.uuid4().hex
 
 
+class AttendanceConfirmedVia(models.TextChoices):
+    LINK = "link", "Link in a message"
+    SMS = "sms", "SMS reply"
+    DESK = "desk", "Front desk"
+
+
 class Appointment(models.Model):
     practitioner = models.ForeignKey(PractitionerProfile, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
@@ -75,6 +81,9 @@ class Appointment(models.Model):
     )
     cancellation_reason = models.CharField(max_length=255, blank=True)
     late_cancel = models.BooleanField(default=False)
+    # The patient said they will come (a one-click link, an SMS reply "C", or the desk on the phone).
+    attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
+    attendance_confirmed_via = models.CharField(max_length=8, choices=AttendanceConfirmedVia.choices, blank=True)
 
     # Calendar identity: the UID never changes (calendar apps update the same event), SEQUENCE
     # goes up by one on every change the patient's calendar should pick up.

@@ -38,6 +38,15 @@ def cancel_refusal(appt: Appointment, now: dt.datetime) -> str:
     return ""
 
 
+def confirm_refusal(appt: Appointment, now: dt.datetime) -> str:
+    """The patient can confirm they will come to a booked appointment that has not started."""
+    if appt.status != BOOKED:
+        return f"This appointment is {_status(appt)}; there is nothing to confirm."
+    if appt.start <= now:
+        return "This appointment has already started."
+    return ""
+
+
 def check_in_refusal(appt: Appointment, now: dt.datetime) -> str:
     """A booked appointment, on its local day only."""
     tz = appt.location.tz

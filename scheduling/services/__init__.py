@@ -18,6 +18,7 @@ Public API (all keyword-only; each raises a BookingError subclass with a user-fa
                      reason="", override_notice=False, online=False, now=None, notify=True) -> Appointment
     appointment_cancel(*, appointment, cancelled_by=None, reason="", now=None, notify=True) -> Appointment
     appointment_check_in(*, appointment, by=None, now=None) -> Appointment
+    appointment_confirm_attendance(*, appointment, via, by=None, now=None) -> Appointment
     appointment_mark_no_show(*, appointment, by=None, now=None) -> Appointment
     appointment_complete(*, appointment, by=None) -> Appointment
     appointment_update_notes(*, appointment, front_desk_notes, by=None) -> Appointment
@@ -46,6 +47,7 @@ from .changes import (
     appointment_cancel,
     appointment_check_in,
     appointment_complete,
+    appointment_confirm_attendance,
     appointment_mark_no_show,
     appointment_reschedule,
     appointment_update_notes,
@@ -99,6 +101,7 @@ __all__ = [
     "appointment_check_in",
     "appointment_mark_no_show",
     "appointment_complete",
+    "appointment_confirm_attendance",
     "appointment_update_notes",
     "waitlist_join",
     "waitlist_withdraw",

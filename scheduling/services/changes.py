@@ -15,7 +15,7 @@ from clinic.models import PractitionerProfile, Room, User
 
 from ..models import Appointment, AppointmentChange, AppointmentStatus, NotificationKind
 from ..queries import cancellation_is_late
-from ..rules import cancel_refusal, check_in_refusal, complete_refusal, move_refusal, no_show_refusal
+from ..rules import cancel_refusal, check_in_refusal, complete_refusal, confirm_refusal, move_refusal, no_show_refusal
 from .booking import audit_appointment
 from .errors import NotAllowed
 from .locking import lock_practitioners, locked_appointment, secure_slot
@@ -158,6 +158,26 @@ def appointment_check_in(
     appt.checked_in_by = by
     appt.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
     audit_appointment(appt, action="appointment.check_in", actor=by)
+    return appt
+
+
+@transaction.atomic
+def appointment_confirm_attendance(
+    *, appointment: Appointment, via: str, by: User | None = None, now: dt.datetime | None = None
+) -> Appointment:
+    """The patient confirms they will come: the one home for the link, the SMS reply "C" and the desk.
+
+    Confirming again is not an error (a patient may click twice); the first confirmation's time is kept.
+    """
+    now = now or timezone.now()
+    appt = locked_appointment(appointment)
+    if refusal := confirm_refusal(appt, now):
+        raise NotAllowed(refusal)
+    if appt.attendance_confirmed_at is None:
+        appt.attendance_confirmed_at = now
+        appt.attendance_confirmed_via = via
+        appt.save(update_fields=["attendance_confirmed_at", "attendance_confirmed_via", "updated_at"])
+        audit_appointment(appt, action="appointment.confirm_attendance", actor=by)
     return appt
 
 
