@@ -424,6 +424,13 @@ def cmd_run(argv: list[str]) -> int:
 # --- test -----------------------------------------------------------------------------------------
 
 
+def xdist_args(pytest_args: list[str]) -> list[str]:
+    """The suite is CPU-bound: one pytest-xdist worker per core (at most 4) unless the caller chose (-n / -p no:xdist)."""
+    chose = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in pytest_args) or "no:xdist" in pytest_args
+    workers = min(os.cpu_count() or 1, 4)
+    return [] if chose or workers < 2 else ["-n", str(workers), "--dist", "worksteal"]
+
+
 def cmd_test(argv: list[str]) -> int:
     integration = "--integration" in argv
     pytest_args = [a for a in argv if a != "--integration"]
@@ -456,7 +463,7 @@ def cmd_test(argv: list[str]) -> int:
             else:
                 say(f"NOTICE: browser (e2e) tests will be SKIPPED: {skipped_reason}.")
                 say("        Install Debian's chromium (`apt-get install chromium`) to run them.")
-        cmd = [str(VENV_PY), "-m", "pytest", *pytest_args]
+        cmd = [str(VENV_PY), "-m", "pytest", *xdist_args(pytest_args), *pytest_args]
 
     say("$ pytest " + " ".join(cmd[3:]))
     code = subprocess.run(cmd, cwd=ROOT, env=child_env(**extra_env)).returncode
