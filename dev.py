@@ -425,10 +425,10 @@ def cmd_run(argv: list[str]) -> int:
 
 
 def xdist_args(pytest_args: list[str]) -> list[str]:
-    """The suite is CPU-bound: one pytest-xdist worker per core (at most 4) unless the caller chose (-n / -p no:xdist)."""
+    """The suite is CPU-bound: one xdist worker per core (at most 4) unless the caller chose (-n, -p no:xdist)."""
     chose = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in pytest_args) or "no:xdist" in pytest_args
     workers = min(os.cpu_count() or 1, 4)
-    return [] if chose or workers < 2 else ["-n", str(workers), "--dist", "worksteal"]
+    return [] if chose or workers < 2 else ["-n", str(workers), "--dist", "load"]
 
 
 def cmd_test(argv: list[str]) -> int:

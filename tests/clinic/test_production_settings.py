@@ -14,7 +14,10 @@ GOOD_KEY = "k3Vq9-production-secret-for-tests-only-Zx81mW0pLr5Tb7Yc2Nd4Hf6Jg8Qs"
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    child_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "TESTING", "ALLOWED_HOSTS"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set while a browser test's Playwright loop runs in this process (pytest-xdist
+    # may run this test in the same worker); a deployment never has it.
+    dropped = {"SECRET_KEY", "TESTING", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    child_env = {k: v for k, v in os.environ.items() if k not in dropped}
     child_env.update({"DEBUG": "false", **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=120
