@@ -37,13 +37,20 @@ def _refused(
     return _page(request, "scheduling/link/refused.html", ctx, status=status)
 
 
-def _page(request: HttpRequest, template: str, ctx: dict, *, status: int = 200) -> HttpResponse:
-    response = render(request, template, ctx, status=status)
-    # The token is in the URL: keep it out of other sites' Referer headers and out of search engines.
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = NOINDEX
-    response["Cache-Control"] = "no-store"
+# The token is in the URL: keep it out of other sites' Referer headers, caches and search engines.
+# "same-origin", not "no-referrer": with no referrer at all browsers send `Origin: null` on the
+# page's own POST, and Django's CSRF check refuses it.
+PRIVATE_HEADERS = {"Referrer-Policy": "same-origin", "X-Robots-Tag": NOINDEX, "Cache-Control": "no-store"}
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    for header, value in PRIVATE_HEADERS.items():
+        response[header] = value
     return response
+
+
+def _page(request: HttpRequest, template: str, ctx: dict, *, status: int = 200) -> HttpResponse:
+    return _private(render(request, template, ctx, status=status))
 
 
 class _Refusal(Exception):
@@ -157,6 +164,4 @@ def link_checkin(request: HttpRequest, token: str) -> HttpResponse:
         on_sent=lambda: redirect(request.path),
         extra_context=ctx | {"via_link": True},
     )
-    for header, value in (("Referrer-Policy", "no-referrer"), ("X-Robots-Tag", NOINDEX), ("Cache-Control", "no-store")):
-        page[header] = value
-    return page
+    return _private(page)
