@@ -29,7 +29,7 @@ WHEN_FORMAT = r"l j F Y, H:i"
 NO_ICS_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN)
 # The one-click links (scheduling.links) each kind carries. They are signed when the message is
 # built, at send time, so they are bound to the appointment's time in the message.
-LINK_KINDS = {
+LINK_KINDS: dict[str, tuple[Purpose, ...]] = {
     NotificationKind.REMINDER: (Purpose.CONFIRM, Purpose.CANCEL),
     NotificationKind.BOOKING_CONFIRMED: (Purpose.CANCEL,),
     NotificationKind.BOOKING_RESCHEDULED: (Purpose.CANCEL,),
