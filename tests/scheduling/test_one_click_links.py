@@ -132,6 +132,8 @@ def test_confirm_shows_the_appointment_and_only_a_post_confirms_it(appt, anon, f
 
     desk = front_desk_client.get(reverse("scheduling:desk_appointment", kwargs={"pk": appt.pk}))
     assert 'data-testid="attendance-confirmed"' in page(desk)
+    board = front_desk_client.get(reverse("scheduling:schedule"), {"location": appt.location_id, "day": "2027-01-16"})
+    assert page(board).count('data-testid="attendance-confirmed"') == 1
 
 
 def test_a_cancelled_appointment_cannot_be_confirmed_by_link(appt, anon):
