@@ -17,7 +17,9 @@ from clinic import access
 from . import intake_flow, queries, services
 from .models import HOLD_CATEGORIES, Consent, FlagCategory, QuestionnaireResponse, SafetyFlag
 from .questionnaire import get_definition
-from .questionnaire_forms import ConsentForm, SectionForm
+from .questionnaire_forms import ConsentForm
+from .questionnaire_pages import questionnaire_section_page
+from .questionnaire_pages import section_form as _section_form
 
 
 def _patient_or_404(request):
@@ -25,14 +27,6 @@ def _patient_or_404(request):
     if patient is None or patient.archived:
         raise Http404("No patient record for this login.")
     return patient
-
-
-def _section_form(response: QuestionnaireResponse, section: str, data=None) -> SectionForm:
-    definition = response.definition
-    mine = {it.key for it in definition.section(section).items}
-    context = {k: v for k, v in response.answers.items() if k not in mine}
-    saved = response.drafts.get(section) or {k: v for k, v in response.answers.items() if k in mine}
-    return SectionForm(data, definition=definition, section=section, context=context, saved=saved)
 
 
 def _steps_nav(done: list[str], current: str) -> list[dict]:
@@ -231,39 +225,18 @@ def questionnaire_fill(request, pk: int):
     response = get_object_or_404(QuestionnaireResponse, pk=pk, patient=patient, intake__isnull=True)
     if response.is_submitted:
         return redirect("patients:response_detail", pk=response.pk)
-    definition = response.definition
-    keys = definition.section_keys
-    wanted = request.GET.get("section") or next((k for k in keys if k not in response.sections_done), keys[-1])
-    if wanted not in keys:
-        raise Http404("No such section.")
-    if request.method == "POST":
-        form = _section_form(response, wanted, data=request.POST)
-        if form.is_valid():
-            try:
-                result = services.questionnaire_section_save(
-                    response=response, section=wanted, answers=form.answers, actor=request.user, request=request
-                )
-            except services.AnswersInvalid as exc:
-                for key, msg in exc.errors.items():
-                    form.add_error(key if key in form.fields else None, msg)
-            else:
-                if result.response.is_submitted:
-                    messages.success(request, "Thank you. Your answers have been sent to your acupuncturist.")
-                    return redirect("patients:home")
-                remaining = [k for k in keys if k not in result.response.sections_done]
-                return redirect(f"{reverse('patients:questionnaire', kwargs={'pk': pk})}?section={remaining[0]}")
-        services.response_draft_save(response=response, section=wanted, raw=form.raw_values())
-    else:
-        form = _section_form(response, wanted)
-    context = {
-        "response": response,
-        "definition": definition,
-        "section": definition.section(wanted),
-        "number": keys.index(wanted) + 1,
-        "total": len(keys),
-        "form": form,
-    }
-    return render(request, "patients/questionnaire_fill.html", context)
+
+    def sent() -> HttpResponse:
+        messages.success(request, "Thank you. Your answers have been sent to your acupuncturist.")
+        return redirect("patients:home")
+
+    return questionnaire_section_page(
+        request,
+        response,
+        page_url=reverse("patients:questionnaire", kwargs={"pk": pk}),
+        actor=request.user,
+        on_sent=sent,
+    )
 
 
 @access.role_required(access.PATIENT, access.CLINICAL)

@@ -53,6 +53,8 @@ def plan_checkins_queue(*, now: dt.datetime | None = None) -> int:
             payload={
                 "start": appt.start.isoformat(),
                 "questionnaire_url": _url(reverse("patients:questionnaire", kwargs={"pk": response.pk})),
+                # The email's one-click check-in link names this questionnaire (scheduling.links).
+                "response_id": response.pk,
             },
             not_after=appt.start - CHECKIN_NOT_AFTER,
             now=now,

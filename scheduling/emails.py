@@ -14,7 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import ics
-from .models import Appointment, Notification, NotificationKind
+from .links import Purpose, link_path
+from .models import Appointment, AppointmentStatus, Notification, NotificationKind
 from .templatetags.local_time import format_local
 
 
@@ -26,6 +27,23 @@ WHEN_FORMAT = r"l j F Y, H:i"
 # The confirmation (and each move) already put the visit in the patient's calendar; a reminder
 # repeating the .ics would only add a duplicate-event prompt (and building one costs ~14 ms).
 NO_ICS_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, NotificationKind.PLAN_CHECKIN)
+# The one-click links (scheduling.links) each kind carries. They are signed when the message is
+# built, at send time, so they are bound to the appointment's time in the message.
+LINK_KINDS: dict[str, tuple[Purpose, ...]] = {
+    NotificationKind.REMINDER: (Purpose.CONFIRM, Purpose.CANCEL),
+    NotificationKind.BOOKING_CONFIRMED: (Purpose.CANCEL,),
+    NotificationKind.BOOKING_RESCHEDULED: (Purpose.CANCEL,),
+}
+
+
+def one_click_links(n: Notification, appt: Appointment) -> dict[str, str]:
+    """{"confirm_url": ..., "cancel_url": ..., "checkin_url": ...} as far as the kind has them."""
+    if appt.status != AppointmentStatus.BOOKED:
+        return {}
+    links = {f"{p}_url": site_url(link_path(p, appt)) for p in LINK_KINDS.get(n.kind, ())}
+    if n.kind == NotificationKind.PLAN_CHECKIN and (response_id := n.payload.get("response_id")):
+        links["checkin_url"] = site_url(link_path(Purpose.CHECKIN, appt, response_id=int(response_id)))
+    return links
 
 
 def local_when(value, tz) -> str:
@@ -47,6 +65,7 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             end_time=format_local(appt.end, appt.location.tz),
             my_appointments_url=site_url(reverse("scheduling:my_appointments")),
             intake_url=site_url(reverse("patients:intake")),
+            **one_click_links(n, appt),
         )
         if n.kind == NotificationKind.BOOKING_SERIES:
             ids = n.payload.get("appointment_ids", [appt.pk])

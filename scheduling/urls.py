@@ -5,6 +5,7 @@ from . import (
     desk_booking_views,
     desk_change_views,
     desk_schedule_views,
+    link_views,
     outbox_views,
     patient_appointment_views,
     patient_booking_views,
@@ -47,6 +48,10 @@ urlpatterns = [
     path("waitlist/join/", patient_waitlist_views.waitlist_join, name="waitlist_join"),
     path("waitlist/<int:pk>/withdraw/", patient_waitlist_views.waitlist_withdraw, name="waitlist_withdraw"),
     path("waitlist/offers/<int:pk>/", patient_waitlist_views.waitlist_claim, name="waitlist_claim"),
+    # One-click links in messages: the signed token is the credential (no login); see scheduling.links.
+    path("l/confirm/<str:token>/", link_views.link_confirm, name="link_confirm"),
+    path("l/cancel/<str:token>/", link_views.link_cancel, name="link_cancel"),
+    path("l/check-in/<str:token>/", link_views.link_checkin, name="link_checkin"),
     # The SMS provider's signed delivery-status callback.
     path("sms/status/", sms_views.sms_status, name="sms_status"),
     # Practitioner's private calendar feed.

@@ -175,12 +175,13 @@ def questionnaire_section_save(
     response: QuestionnaireResponse,
     section: str,
     answers: Mapping[str, Any],
-    actor: User,
+    actor: User | None,
     request: HttpRequest | None = None,
 ) -> SaveResult:
     """A section of a check-in or requested questionnaire; the last one sends the whole response.
 
-    `request` only gives the audit row its address.
+    `request` only gives the audit row its address. `actor` is None for the patient filling it in
+    through a one-click check-in link without logging in.
     """
     result = response_section_save(response=response, section=section, answers=answers)
     audit(

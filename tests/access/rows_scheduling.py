@@ -1,5 +1,19 @@
 from .matrix import everyone, only, owner_only
 
+
+def _link(purpose: str):
+    """A genuine one-click link for the world's (future, booked) appointment: the signed token is the
+    credential, so every role, anonymous included, gets the same page and nothing else."""
+
+    def kwargs(w: dict) -> dict:
+        from scheduling.links import Purpose, make_token
+
+        response_id = w["checkin"].pk if purpose == "checkin" else None
+        return {"token": make_token(Purpose(purpose), w["appointment"], response_id=response_id)}
+
+    return kwargs
+
+
 _STAFF = ("practitioner", "front_desk", "manager")
 
 ROWS = {
@@ -37,6 +51,11 @@ ROWS = {
     "scheduling:waitlist_join": only("patient"),
     "scheduling:waitlist_withdraw": everyone(405, kwargs=lambda w: {"pk": w["waitlist_entry"].pk}),  # POST only
     "scheduling:waitlist_claim": owner_only(kwargs=lambda w: {"pk": w["waitlist_offer"].pk}),
+    # One-click links in messages: open to everyone holding the token (tests/scheduling/test_one_click_links.py
+    # covers forged, expired, moved and wrong-purpose tokens: 400/410, never another page).
+    "scheduling:link_confirm": everyone(200, kwargs=_link("confirm")),
+    "scheduling:link_cancel": everyone(200, kwargs=_link("cancel")),
+    "scheduling:link_checkin": everyone(200, kwargs=_link("checkin")),
     "scheduling:sms_status": everyone(405),  # POST only, signed by the SMS provider
     # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
     "scheduling:practitioner_calendar": only("practitioner"),

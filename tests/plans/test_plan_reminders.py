@@ -69,7 +69,8 @@ def test_the_review_session_brings_a_check_in_two_days_before(plan, clinic, pati
     dispatch.outbox_dispatch()
     (email,) = [m for m in mail.outbox if "check-in" in m.subject]
     assert f"Session {plan.planned_sessions} of {plan.planned_sessions}" in email.body
-    assert "/me/questionnaires/" in email.body
+    # The one-click check-in link (no login needed; scheduling.links), in both parts.
+    assert "/schedule/l/check-in/" in email.body and "/schedule/l/check-in/" in email.alternatives[0][0]
     assert len(appts) == plan.planned_sessions
 
 
