@@ -46,8 +46,13 @@ class Patient(models.Model):
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    # Master switches: all non-essential email, and recorded SMS consent. Changed only through
+    # patients.services.preferences, which logs when and how (MessageConsentChange).
     consent_email = models.BooleanField("may contact by email", default=True)
     consent_sms = models.BooleanField("may contact by SMS", default=False)
+    # The groups switched off per channel, "reminders:email" etc. (patients.message_prefs). On the
+    # row so the dispatcher re-checks a batch without a query per message.
+    message_opt_outs = models.JSONField(default=list, blank=True, editable=False)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -263,3 +268,33 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent v{self.text_version} signed by {self.typed_name} on {self.signed_at:%Y-%m-%d}"
+
+
+class ConsentSource(models.TextChoices):
+    PATIENT_PAGE = "patient_page", "on the patient's details page"
+    DESK = "desk", "by the front desk (e.g. on the phone)"
+    SMS_STOP = "sms_stop", "by an SMS STOP reply"
+    UNSUBSCRIBE_LINK = "unsubscribe_link", "via the unsubscribe link"
+    SIGNUP = "signup", "at online sign-up"
+    BEFORE_RECORDS = "before_records", "before consent records were kept"
+
+
+class MessageConsentChange(models.Model):
+    """When and how a patient gave or withdrew consent to a channel (group "all") or switched a
+    group of messages on or off. Append-only: the history the desk reads "why no reminders" from."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="message_consent_changes")
+    channel = models.CharField(max_length=8)  # "email" / "sms"
+    group = models.CharField(max_length=16)  # "all" or a patients.message_prefs group key
+    allowed = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "channel", "group", "at"], name="msg_consent_lookup_idx")]
+
+    def __str__(self) -> str:
+        state = "on" if self.allowed else "off"
+        return f"{self.channel}/{self.group} {state} ({self.source}, {self.at:%Y-%m-%d})"

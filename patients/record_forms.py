@@ -11,8 +11,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 
+from . import message_prefs as mp
 from .models import Patient
-from .services import CONTACT_FIELDS
+from .services import CONSENT_FIELDS, CONTACT_FIELDS, Switch
 from .validators import check_date_of_birth, clean_phone
 
 
@@ -27,8 +28,6 @@ class ContactForm(forms.ModelForm):
             "phone": "Mobile phone",
             "emergency_contact_name": "Emergency contact: name",
             "emergency_contact_phone": "Emergency contact: phone",
-            "consent_email": "You may send me reminders and messages by email",
-            "consent_sms": "You may send me reminders by text message (SMS)",
         }
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
@@ -47,7 +46,6 @@ class ContactForm(forms.ModelForm):
                     Column("emergency_contact_phone", css_class="col-md-6"),
                 ),
             ),
-            Fieldset("How we may contact you", "consent_email", "consent_sms"),
         )
 
     def clean_phone(self) -> str:
@@ -55,6 +53,45 @@ class ContactForm(forms.ModelForm):
 
     def clean_emergency_contact_phone(self) -> str:
         return clean_phone(self.cleaned_data.get("emergency_contact_phone", ""), required=False)
+
+
+class MessagePreferencesForm(forms.Form):
+    """The patient's own message preferences: each group on each channel, and the two master
+    switches. Booking confirmations and account emails are essential (the page says so)."""
+
+    consent_email = forms.BooleanField(
+        required=False, label="Send me emails other than the essential ones (the groups below)"
+    )
+    consent_sms = forms.BooleanField(
+        required=False,
+        label="I agree to receive text messages (SMS) from the clinic",
+        help_text="We record when you agree or withdraw. You can also reply STOP to any text.",
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        initial = {"consent_email": patient.consent_email, "consent_sms": patient.consent_sms}
+        for group in mp.GROUPS:
+            for channel in group.channels:
+                name = self.field_name(group.key, channel)
+                initial[name] = mp.opt_out_key(group.key, channel) not in (patient.message_opt_outs or [])
+        super().__init__(*args, initial=initial, **kwargs)
+        for group in mp.GROUPS:
+            for channel in group.channels:
+                self.fields[self.field_name(group.key, channel)] = forms.BooleanField(
+                    required=False, label=f"{group.label[:1].upper()}{group.label[1:]} by {mp.CHANNEL_LABELS[channel]}"
+                )
+
+    @staticmethod
+    def field_name(group: str, channel: str) -> str:
+        return f"{group}_{channel}"
+
+    def changes(self) -> list[tuple[Switch, bool]]:
+        data = self.cleaned_data
+        out = [(Switch(mp.EMAIL), data["consent_email"]), (Switch(mp.SMS), data["consent_sms"])]
+        for group in mp.GROUPS:
+            for channel in group.channels:
+                out.append((Switch(channel, group.key), data[self.field_name(group.key, channel)]))
+        return out
 
 
 class StaffPatientForm(ContactForm):
@@ -66,11 +103,11 @@ class StaffPatientForm(ContactForm):
     )
 
     class Meta(ContactForm.Meta):
-        fields = ["full_name", "email", "date_of_birth", *ContactForm.Meta.fields]
+        fields = ["full_name", "email", "date_of_birth", *ContactForm.Meta.fields, *CONSENT_FIELDS]
         labels = {
             **ContactForm.Meta.labels,
-            "consent_email": "May contact by email",
-            "consent_sms": "May contact by SMS",
+            "consent_email": "May send non-essential email (reminders, check-ins, waitlist offers)",
+            "consent_sms": "The patient consents to SMS (tick when they tell you, e.g. on the phone: it is recorded)",
         }
         widgets = {
             **ContactForm.Meta.widgets,

@@ -102,6 +102,8 @@ def patient_detail(request, pk: int):
         "patient": patient,
         "status": queries.intake_status(patient),
         "hold": queries.patient_treatment_booking_hold(patient),
+        "message_statuses": queries.message_statuses(patient),
+        "sms_record": queries.sms_consent_record(patient),
         "duplicates": queries.duplicate_candidates(
             email=patient.email, phone=patient.phone, date_of_birth=patient.date_of_birth, exclude_pk=patient.pk
         ),

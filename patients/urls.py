@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, intake_views, search_views, staff_views, views
+from . import account_views, intake_views, preference_views, search_views, staff_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("me/signup/", views.register, name="register"),
     path("me/", views.home, name="home"),
     path("me/details/", views.my_details, name="my_details"),
+    path("me/details/messages/", preference_views.my_message_preferences, name="my_message_preferences"),
+    # The unsubscribe link in every email to a patient: a signed token, no login.
+    path("unsubscribe/<str:token>/", preference_views.unsubscribe_link, name="unsubscribe"),
     path("me/verify-email/resend/", account_views.verify_email_resend, name="verify_email_resend"),
     path("me/verify-email/<str:token>/", account_views.verify_email, name="verify_email"),
     path("me/welcome/<uidb64>/<token>/", account_views.invitation, name="invitation"),

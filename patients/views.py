@@ -8,6 +8,7 @@ from clinic import access
 
 from . import intake_flow, queries, services
 from .forms import RegistrationForm
+from .preference_views import details_page
 from .record_forms import ContactForm
 
 
@@ -72,7 +73,8 @@ def home(request):
 
 @access.role_required(access.PATIENT)
 def my_details(request):
-    """The patient edits their own contact details and how we may contact them."""
+    """The patient edits their own contact details; the same page holds their message preferences
+    (saved by preference_views.my_message_preferences)."""
     patient = queries.patient_for_user(request.user)
     if patient is None:
         raise Http404("No patient record for this login.")
@@ -81,4 +83,4 @@ def my_details(request):
         services.patient_update_contact(patient=patient, request=request, **form.cleaned_data)
         messages.success(request, "Your details are saved.")
         return redirect("patients:home")
-    return render(request, "patients/my_details.html", {"form": form, "patient": patient})
+    return details_page(request, patient, form=form)

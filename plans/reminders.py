@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from patients import message_prefs
 from patients.services import checkin_request
 from scheduling import dispatch
 from scheduling.models import ACTIVE_STATUSES, AppointmentStatus, Notification, NotificationKind
@@ -41,7 +42,8 @@ def plan_checkins_queue(*, now: dt.datetime | None = None) -> int:
     for session in review_sessions_between(start=now + CHECKIN_NOT_AFTER, end=now + CHECKIN_BEFORE):
         appt, patient = session.appointment, session.plan.patient
         key = f"plan_checkin:a{appt.pk}:s{appt.sequence}"
-        if not patient.email or not patient.consent_email or Notification.objects.filter(key=key).exists():
+        blocked = message_prefs.block_reason(patient, NotificationKind.PLAN_CHECKIN, "email")
+        if blocked or Notification.objects.filter(key=key).exists():
             continue
         response = checkin_request(patient=patient)
         outbox_enqueue(
@@ -81,7 +83,7 @@ def plan_unbooked_queue(*, now: dt.datetime | None = None) -> int:
     for plan in TreatmentPlan.objects.filter(status=PlanStatus.ACTIVE).select_related("patient"):
         patient = plan.patient
         left = _unbooked(plan, now)
-        if not left or not patient.email or not patient.consent_email:
+        if not left or message_prefs.block_reason(patient, NotificationKind.PLAN_UNBOOKED, "email"):
             continue
         key = f"plan_unbooked:p{plan.pk}:{year}-W{week:02d}"
         if Notification.objects.filter(key=key).exists():

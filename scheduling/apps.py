@@ -16,7 +16,10 @@ class SchedulingConfig(AppConfig):
         # The lower apps (clinic, patients) queue their emails through clinic.messaging,
         # which cannot import scheduling: the outbox registers itself there.
         from clinic.messaging import register_email_sink
+        from patients.services.preferences import on_preferences_changed
 
-        from .services.notifications import queue_rendered_email
+        from .services.notifications import patient_preferences_applied, queue_rendered_email
 
         register_email_sink(queue_rendered_email)
+        # A change of message preferences withdraws or plans the patient's messages at once.
+        on_preferences_changed(patient_preferences_applied)

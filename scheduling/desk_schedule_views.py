@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clinic import access
 from clinic.models import Location
+from patients import queries as patient_queries
 
 from . import desk_board, desk_queries, outbox_queries, queries, rules, services
 from .desk_forms import NotesForm, ScheduleForm
@@ -148,6 +149,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
             "when": local_when(appt.start, appt.location.tz),
             "history": desk_queries.appointment_history(appt),
             "outbox_messages": outbox_queries.appointment_messages(appt),
+            "reminder_statuses": patient_queries.reminder_statuses(appt.patient),
             "notes_form": NotesForm(initial={"front_desk_notes": appt.front_desk_notes}),
             "late_if_cancelled_now": appt.can_cancel and queries.cancellation_is_late(appt),
         },

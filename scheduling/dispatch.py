@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from clinic.messaging import SmsMessage, get_sms_backend
+from patients import message_prefs
 
 from . import reminders
 from .emails import build_email, sms_context
@@ -64,11 +65,8 @@ def _withdraw_reason(n: Notification) -> str:
     """Why a claimed message must not go out any more ("" when it still applies)."""
     appt = n.appointment
     patient = n.patient
-    if patient is not None:
-        if n.channel == "email" and not patient.consent_email:
-            return "The patient no longer accepts email."
-        if n.channel == "sms" and not patient.consent_sms:
-            return "The patient no longer accepts SMS."
+    if patient is not None and (blocked := message_prefs.block_reason(patient, n.kind, n.channel)):
+        return blocked.text  # the patient's preferences as they are now (patients.message_prefs)
     if appt is not None:
         if n.kind == NotificationKind.BOOKING_CANCELLED:
             if appt.status != AppointmentStatus.CANCELLED:

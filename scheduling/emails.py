@@ -7,11 +7,15 @@ attachment carries the same time with the location's TZID.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from patients import message_prefs
+from patients.unsubscribe import unsubscribe_url
 
 from . import ics
 from .links import Purpose, link_path
@@ -108,6 +112,30 @@ def sms_context(n: Notification) -> dict:
     return ctx
 
 
+@dataclass(frozen=True)
+class Footer:
+    headers: dict[str, str]
+    text: str
+    html: str
+
+
+def unsubscribe_footer(n: Notification) -> Footer:
+    """Every email to a patient ends with an unsubscribe link for its group of messages (for an
+    essential one, a booking confirmation: all non-essential email), also given to mail programs
+    as List-Unsubscribe with one-click POST (RFC 8058). Account emails carry none."""
+    url = unsubscribe_url(patient_id=n.patient_id, kind=n.kind)
+    ctx = {
+        "unsubscribe_url": url,
+        "essential": message_prefs.is_essential(n.kind),
+        "group": message_prefs.group_for_kind(n.kind),
+    }
+    return Footer(
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        text=render_to_string("emails/_unsubscribe_footer.txt", ctx),
+        html=render_to_string("emails/_unsubscribe_footer.html", ctx),
+    )
+
+
 def build_email(n: Notification) -> EmailMultiAlternatives:
     headers = {"Message-ID": message_id(n)}
     if "subject" in n.payload:  # account emails arrive rendered (see clinic.messaging.queue_email)
@@ -124,14 +152,19 @@ def build_email(n: Notification) -> EmailMultiAlternatives:
     ctx, attachments = _context(n)
     base = f"emails/{n.kind}"
     subject = " ".join(render_to_string(f"{base}_subject.txt", ctx).split())
+    text, html = render_to_string(f"{base}_body.txt", ctx), render_to_string(f"{base}_body.html", ctx)
+    if n.patient_id:
+        footer = unsubscribe_footer(n)
+        headers.update(footer.headers)
+        text, html = text + footer.text, html + footer.html
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"{base}_body.txt", ctx),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[n.recipient],
         headers=headers,
     )
-    message.attach_alternative(render_to_string(f"{base}_body.html", ctx), "text/html")
+    message.attach_alternative(html, "text/html")
     for filename, content in attachments:
         method = "CANCEL" if n.kind == NotificationKind.BOOKING_CANCELLED else "PUBLISH"
         message.attach(filename, content, f"text/calendar; charset=utf-8; method={method}")

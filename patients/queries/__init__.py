@@ -27,6 +27,7 @@ from .chart import (
     response_history,
     response_view,
 )
+from .messages import ChannelStatus, message_statuses, reminder_statuses, sms_consent_record
 from .records import (
     SEARCH_LIMIT,
     consent_current,
@@ -52,6 +53,10 @@ from .status import (
 )
 
 __all__ = [
+    "ChannelStatus",
+    "message_statuses",
+    "reminder_statuses",
+    "sms_consent_record",
     "UNVERIFIED_MESSAGE",
     "booking_hold_reason",
     "email_verification_hold",

@@ -15,8 +15,10 @@ from .accounts import (
 from .consent import consent_sign, consent_text, normalise_name
 from .errors import AnswersInvalid, DuplicatePatient, PatientError
 from .intake import intake_response, intake_start, intake_step_draft_save, intake_step_save
+from .preferences import Switch, email_unsubscribe, message_preferences_set, on_preferences_changed, sms_opt_out
 from .reads import consent_viewed, intake_summary_viewed, patient_chart_viewed, response_viewed
 from .records import (
+    CONSENT_FIELDS,
     CONTACT_FIELDS,
     SIGNUP_EMAIL_ON_RECORD,
     STAFF_FIELDS,
@@ -44,7 +46,13 @@ __all__ = [
     "email_verify",
     "invitation_accepted",
     "patient_invite",
+    "CONSENT_FIELDS",
     "CONTACT_FIELDS",
+    "Switch",
+    "email_unsubscribe",
+    "message_preferences_set",
+    "on_preferences_changed",
+    "sms_opt_out",
     "SIGNUP_EMAIL_ON_RECORD",
     "STAFF_FIELDS",
     "AnswersInvalid",

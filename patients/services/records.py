@@ -12,21 +12,30 @@ from django.http import HttpRequest
 from clinic.audit import audit
 from clinic.models import Role, User
 
-from ..models import Patient, phone_key
+from .. import message_prefs as mp
+from ..models import ConsentSource, Patient, phone_key
 from ..queries import duplicate_candidates
 from ..tasks import login_email_changed_notice
 from .accounts import email_verification_send
 from .errors import DuplicatePatient, PatientError
+from .preferences import Switch, message_preferences_set
 
 CONTACT_FIELDS = (
     "phone",
     "address",
     "emergency_contact_name",
     "emergency_contact_phone",
-    "consent_email",
-    "consent_sms",
 )
-STAFF_FIELDS = ("full_name", "email", "date_of_birth", *CONTACT_FIELDS)
+# The channels' master switches: the desk sets them on the record form (recorded as the desk's,
+# e.g. consent given on the phone); the patient uses their message preferences instead.
+CONSENT_FIELDS = ("consent_email", "consent_sms")
+STAFF_FIELDS = ("full_name", "email", "date_of_birth", *CONTACT_FIELDS, *CONSENT_FIELDS)
+
+
+def _consent_changes(values: dict[str, Any]) -> list[tuple[Switch, bool]]:
+    """Pops the consent switches out of `values` (they are recorded, not just set)."""
+    channels = {"consent_email": mp.EMAIL, "consent_sms": mp.SMS}
+    return [(Switch(channels[name]), bool(values.pop(name))) for name in CONSENT_FIELDS if name in values]
 
 
 def _check_duplicates(
@@ -60,6 +69,7 @@ def patient_create(
     email = (email or "").strip().lower()
     phone = (phone or "").strip()
     _check_duplicates(email=email, phone=phone, date_of_birth=date_of_birth, exclude_pk=None, allow=allow_duplicate)
+    consents = _consent_changes(extra)
     patient = Patient(
         full_name=full_name.strip(),
         email=email,
@@ -80,6 +90,9 @@ def patient_create(
         patient_id=patient.pk,
         detail="patient record",
     )
+    if consents:
+        source = ConsentSource.DESK if created_by else ConsentSource.SIGNUP
+        patient = message_preferences_set(patient=patient, changes=consents, source=source, by=created_by or user)
     return patient
 
 
@@ -97,6 +110,7 @@ def patient_update(
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    consents = _consent_changes(changes)
     if "email" in changes:
         changes["email"] = (changes["email"] or "").strip().lower()
     if "phone" in changes:
@@ -132,12 +146,16 @@ def patient_update(
             login_email_changed_notice(old_login, new_email)  # queued in the outbox, in this transaction
     patient.save()
     audit(request=request, actor=actor, action="update", obj=patient, patient_id=patient.pk, detail="contact details")
+    if consents:
+        patient = message_preferences_set(
+            patient=patient, changes=consents, source=ConsentSource.DESK, by=actor, request=request
+        )
     return patient
 
 
 @transaction.atomic
 def patient_update_contact(*, patient: Patient, request: HttpRequest | None = None, **changes: Any) -> Patient:
-    """A patient edits their own contact details and communication preferences."""
+    """A patient edits their own contact details (their message preferences: message_preferences_set)."""
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"Not editable by the patient: {sorted(unknown)}")

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from clinic.audit import audit
 from clinic.models import ClinicPolicy, User
+from patients import message_prefs
 from patients.models import Patient
 
 from .. import reminders
@@ -139,8 +140,9 @@ def notify_patient(
 ) -> Notification | None:
     """Queue a booking or waitlist email, and re-plan the appointment's reminders.
 
-    A patient without an email address, or who said no to email, gets no email (the front desk
-    phones them); the booking itself is unaffected, and SMS reminders still follow their consent.
+    A patient without an email address, or who switched this kind of email off, gets no email
+    (the front desk phones them); booking confirmations are essential and go whenever there is an
+    address (patients.message_prefs); SMS reminders follow their own consent.
     """
     now = now or timezone.now()
     if appointment is not None and kind in CHANGE_KINDS:
@@ -156,7 +158,7 @@ def notify_patient(
                 kind, payload = NotificationKind.BOOKING_CONFIRMED, {}
         for appt in _series_appointments(appointment, payload):
             appointment_reminders_plan(appointment=appt, now=now)
-    if not patient.email or not patient.consent_email:
+    if message_prefs.block_reason(patient, kind, NotificationChannel.EMAIL):
         return None
     if appointment is not None:
         key = f"{kind}:a{appointment.pk}:s{appointment.sequence}"
@@ -199,8 +201,8 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
     # The sequence changes with every move or cancellation, so a time moved away and back gets
     # fresh rows rather than its withdrawn ones.
     prefix = f"a{appointment.pk}:s{appointment.sequence}"
-    sms_ok = bool(patient.consent_sms and patient.phone)
-    email_ok = bool(patient.consent_email and patient.email)
+    sms_ok = message_prefs.may_send(patient, NotificationKind.REMINDER, NotificationChannel.SMS)
+    email_ok = message_prefs.may_send(patient, NotificationKind.REMINDER, NotificationChannel.EMAIL)
     planned = reminders.plan_reminders(
         start=appointment.start,
         tz=tz,
@@ -236,7 +238,9 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
                 now=now,
             )
         )
-    if appointment.service.kind == "initial" and email_ok:
+    if appointment.service.kind == "initial" and message_prefs.may_send(
+        patient, NotificationKind.INTAKE_PENDING, "email"
+    ):
         # Like the reminders: booked less than 72 hours ahead, the confirmation's own intake
         # prompt covers it.
         send_at = appointment.start - dt.timedelta(hours=INTAKE_REMINDER_HOURS)
@@ -255,6 +259,29 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
                 )
             )
     return rows
+
+
+def patient_preferences_applied(patient: Patient, now: dt.datetime | None = None) -> None:
+    """The patient's message preferences changed (patients.services.preferences calls this in
+    the same transaction): pending messages they no longer want are withdrawn now, with the
+    reason, and the reminders of their future appointments are planned again, so switching
+    reminders back on takes effect for visits already booked."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(patient=patient, status=NotificationStatus.PENDING)
+    for n in pending.only("pk", "kind", "channel"):
+        if blocked := message_prefs.block_reason(patient, n.kind, n.channel):
+            Notification.objects.filter(pk=n.pk, status=NotificationStatus.PENDING).update(
+                status=NotificationStatus.CANCELLED, last_error=blocked.text[:500]
+            )
+    upcoming = Appointment.objects.select_related("location", "service", "patient").filter(
+        patient=patient, status=AppointmentStatus.BOOKED, start__gt=now
+    )
+    for appointment in upcoming:
+        for n in appointment_reminders_plan(appointment=appointment, now=now):
+            # Planned again under the same key as one withdrawn by an earlier opt-out: it goes back
+            # in the queue (the unique key would otherwise keep it withdrawn).
+            if n.status == NotificationStatus.CANCELLED and n.scheduled_for > now:
+                Notification.objects.filter(pk=n.pk).update(status=NotificationStatus.PENDING, last_error="")
 
 
 @transaction.atomic

@@ -3,6 +3,12 @@ from .matrix import Row, everyone, only, owner_only
 STAFF = ("practitioner", "front_desk", "manager")
 
 
+def _unsubscribe_token(w):
+    from patients.unsubscribe import make_token
+
+    return make_token(patient_id=w["patient"].pk, group="reminders")
+
+
 def _pk(name):
     return lambda w: {"pk": w[name].pk}
 
@@ -11,6 +17,9 @@ ROWS = {
     "patients:register": Row(anon=200, patient=302, other_patient=302, practitioner=302, front_desk=302, manager=302),
     "patients:home": only("patient"),
     "patients:my_details": only("patient"),
+    "patients:my_message_preferences": only("patient", ok=405),  # POST only (the form is on my_details)
+    # The unsubscribe link works for anyone holding it, without a login (a bad token gets a friendly page).
+    "patients:unsubscribe": everyone(200, kwargs=lambda w: {"token": _unsubscribe_token(w)}),
     # Email verification and the desk's invitation: the links work for anyone holding them (a bad
     # token gets a friendly page); "send again" is the patient's own, POST only.
     "patients:verify_email": everyone(200, kwargs=lambda w: {"token": "not-a-real-token"}),

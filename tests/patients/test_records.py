@@ -207,7 +207,7 @@ def test_archiving_keeps_the_record_and_hides_it_from_search(front_desk_client, 
 # --- the patient's own details ----------------------------------------------------------------
 
 
-def test_a_patient_updates_their_contact_details_and_preferences(patient, patient_client):
+def test_a_patient_updates_their_contact_details(patient, patient_client):
     response = patient_client.post(
         reverse("patients:my_details"),
         {
@@ -215,7 +215,7 @@ def test_a_patient_updates_their_contact_details_and_preferences(patient, patien
             "address": "2 Low Road",
             "emergency_contact_name": "Sam Owner",
             "emergency_contact_phone": "07700 900888",
-            "consent_sms": "on",
+            "consent_sms": "on",  # consent is given on the message preferences form, which records it
             "full_name": "Someone Else",  # not on the form: ignored
         },
     )
@@ -227,7 +227,7 @@ def test_a_patient_updates_their_contact_details_and_preferences(patient, patien
         "2 Low Road",
         "Sam Owner",
     )
-    assert patient.consent_sms is True and patient.consent_email is False
+    assert patient.consent_sms is False
     assert patient.full_name == "Pat Owner"
     assert patient.phone_key == "700900999"
 

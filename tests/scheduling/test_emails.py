@@ -107,10 +107,19 @@ def test_a_series_sends_one_email_with_every_session(clinic, patient, django_cap
     assert [e.start for e in events] == starts
 
 
-def test_no_email_for_a_patient_without_address_or_consent(clinic, django_capture_on_commit_callbacks):
+def test_no_email_for_a_patient_without_address(clinic, django_capture_on_commit_callbacks):
     no_email = f.PatientFactory(email="")
-    declined = f.PatientFactory(consent_email=False)
     with django_capture_on_commit_callbacks(execute=True):
         book(clinic, local(clinic, 3, 10), no_email)
-        book(clinic, local(clinic, 3, 12), declined)
     assert mail.outbox == []
+
+
+def test_a_patient_who_declined_email_still_gets_the_essential_confirmation_only(
+    clinic, django_capture_on_commit_callbacks
+):
+    declined = f.PatientFactory(consent_email=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        appt = book(clinic, local(clinic, 3, 12), declined)
+    (email,) = mail.outbox
+    assert email.to == [declined.email] and email.subject.startswith("Booked:")
+    assert not Notification.objects.filter(appointment=appt, kind=NotificationKind.REMINDER).exists()

@@ -60,7 +60,7 @@ def provider(settings):
 
 
 def sms_reminder(clinic, frozen_clock):
-    patient = f.PatientFactory(consent_sms=True, phone="+447700900123", consent_email=False)
+    patient = f.PatientFactory(consent_sms=True, phone="+447700900123", email="")  # SMS only
     appt = book(clinic, local(clinic, 5, 14), patient)
     row = Notification.objects.get(appointment=appt, channel="sms", payload__offset="2h")
     frozen_clock.move_to(row.scheduled_for + dt.timedelta(seconds=1))
