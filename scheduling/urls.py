@@ -10,6 +10,7 @@ from . import (
     patient_booking_views,
     patient_waitlist_views,
     practitioner_calendar_views,
+    sms_reply_views,
     sms_views,
 )
 
@@ -33,6 +34,9 @@ urlpatterns = [
     path("desk/messages/failed/", outbox_views.failed_list, name="failed_messages"),
     path("desk/messages/<int:pk>/resend/", outbox_views.resend, name="message_resend"),
     path("desk/messages/<int:pk>/handled/", outbox_views.handled, name="message_handled"),
+    # Patients' SMS replies that need a person: call-back requests, other text, unknown numbers.
+    path("desk/replies/", sms_reply_views.reply_list, name="sms_replies"),
+    path("desk/replies/<int:pk>/handled/", sms_reply_views.reply_handled, name="sms_reply_handled"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),
     # Patient booking and their appointments.
@@ -47,8 +51,9 @@ urlpatterns = [
     path("waitlist/join/", patient_waitlist_views.waitlist_join, name="waitlist_join"),
     path("waitlist/<int:pk>/withdraw/", patient_waitlist_views.waitlist_withdraw, name="waitlist_withdraw"),
     path("waitlist/offers/<int:pk>/", patient_waitlist_views.waitlist_claim, name="waitlist_claim"),
-    # The SMS provider's signed delivery-status callback.
+    # The SMS provider's signed webhooks: delivery status, and incoming messages (patients' replies).
     path("sms/status/", sms_views.sms_status, name="sms_status"),
+    path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
     # Practitioner's private calendar feed.
     path("calendar/", practitioner_calendar_views.practitioner_calendar, name="practitioner_calendar"),
     path(

@@ -21,6 +21,9 @@ ROWS = {
     "scheduling:failed_messages": only("front_desk", "manager"),
     "scheduling:message_resend": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
+    # Patients' SMS replies needing a person: front desk and managers (contact details, no clinical content).
+    "scheduling:sms_replies": only("front_desk", "manager"),
+    "scheduling:sms_reply_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),
     # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
@@ -38,6 +41,7 @@ ROWS = {
     "scheduling:waitlist_withdraw": everyone(405, kwargs=lambda w: {"pk": w["waitlist_entry"].pk}),  # POST only
     "scheduling:waitlist_claim": owner_only(kwargs=lambda w: {"pk": w["waitlist_offer"].pk}),
     "scheduling:sms_status": everyone(405),  # POST only, signed by the SMS provider
+    "scheduling:sms_inbound": everyone(405),  # POST only, anonymous but signed by the SMS provider
     # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
     "scheduling:practitioner_calendar": only("practitioner"),
     "scheduling:practitioner_calendar_rotate": everyone(405),  # POST only

@@ -1,0 +1,33 @@
+"""The front desk's "Replies and call-backs": patients' SMS replies that need a person."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from clinic import access
+
+from . import outbox_queries, services
+from .models import SmsReply
+
+DESK = access.FRONT_DESK + access.MANAGER
+
+
+@access.role_required(DESK)
+def reply_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "scheduling/desk/sms_replies.html", {"replies": outbox_queries.open_sms_replies()})
+
+
+@require_POST
+@access.role_required(DESK)
+def reply_handled(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        reply = SmsReply.objects.get(pk=pk)
+    except SmsReply.DoesNotExist:
+        raise Http404("No such reply.")
+    reply = services.sms_reply_mark_handled(reply=reply, by=request.user)
+    who = reply.patient.full_name if reply.patient else reply.from_number
+    messages.success(request, f"Marked as dealt with: the reply from {who}.")
+    return redirect("scheduling:sms_replies")
