@@ -1,4 +1,5 @@
-"""The front desk's "Replies and call-backs": patients' SMS replies that need a person."""
+"""The front desk's "Replies and call-backs" (patients' SMS replies that need a person), and the
+counts next to the desk's menu links."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ DESK = access.FRONT_DESK + access.MANAGER
 @access.role_required(DESK)
 def reply_list(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/desk/sms_replies.html", {"replies": outbox_queries.open_sms_replies()})
+
+
+@access.role_required(DESK)
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    """The badges next to the desk's menu links, fetched by htmx after the page has loaded."""
+    return render(request, "scheduling/desk/_inbox_counts.html", {"counts": outbox_queries.desk_inbox_counts()})
 
 
 @require_POST

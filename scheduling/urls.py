@@ -36,6 +36,7 @@ urlpatterns = [
     path("desk/messages/<int:pk>/handled/", outbox_views.handled, name="message_handled"),
     # Patients' SMS replies that need a person: call-back requests, other text, unknown numbers.
     path("desk/replies/", sms_reply_views.reply_list, name="sms_replies"),
+    path("desk/inbox-counts/", sms_reply_views.inbox_counts, name="desk_inbox_counts"),
     path("desk/replies/<int:pk>/handled/", sms_reply_views.reply_handled, name="sms_reply_handled"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),

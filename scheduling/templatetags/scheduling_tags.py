@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from .. import outbox_queries, queries
+from .. import queries
 from ..emails import local_when
 from .local_time import format_local
 
@@ -49,9 +49,3 @@ def desk_patient_appointments(patient, past_limit: int = 5):
         "more_past": max(0, len(past) - past_limit),
         "patient": patient,
     }
-
-
-@register.simple_tag
-def desk_inbox_counts() -> dict[str, int]:
-    """For the front desk's menu: how many replies and failed messages wait for a person."""
-    return outbox_queries.desk_inbox_counts()

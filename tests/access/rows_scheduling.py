@@ -23,6 +23,7 @@ ROWS = {
     "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     # Patients' SMS replies needing a person: front desk and managers (contact details, no clinical content).
     "scheduling:sms_replies": only("front_desk", "manager"),
+    "scheduling:desk_inbox_counts": only("front_desk", "manager"),  # the menu's badges (htmx)
     "scheduling:sms_reply_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from clinic.messaging import backends, twilio
 from clinic.models import AuditEvent
-from scheduling import dispatch, services
+from scheduling import dispatch, services, sms_replies
 from scheduling.models import Notification, NotificationKind, NotificationStatus, SmsReply, SmsReplyMeaning
 from tests import factories as f
 from tests.scheduling.helpers import book, local
@@ -215,7 +215,10 @@ def test_the_desk_menu_links_both_lists_with_counts(clinic, client, front_desk_c
     post_reply(client, "R", sender="+447700900999")
     page = front_desk_client.get(reverse("scheduling:schedule")).content.decode()
     assert reverse("scheduling:sms_replies") in page and reverse("scheduling:failed_messages") in page
-    assert 'data-testid="nav-replies-count">1<' in page and "nav-failed-count" not in page
+    # The badges come after the page, from their own small request (htmx, every minute).
+    assert reverse("scheduling:desk_inbox_counts") in page
+    badges = front_desk_client.get(reverse("scheduling:desk_inbox_counts")).content.decode()
+    assert 'data-testid="nav-replies-count">1<' in badges and 'data-testid="nav-failed-count"' not in badges
 
 
 def test_the_list_costs_the_same_queries_for_many_rows(
@@ -229,3 +232,28 @@ def test_the_list_costs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(12):
         page = front_desk_client.get(reverse("scheduling:sms_replies")).content.decode()
     assert page.count("Dealt with</button>") == 13
+
+
+@pytest.mark.parametrize(
+    "body,meaning",
+    [
+        ("C", "confirm"), ("c.", "confirm"), ("  'c' ", "confirm"), ("R", "call_back"), ("r!", "call_back"),
+        ("CANCEL", "opt_out"), ("Stop texting me", "opt_out"), ("UNSUBSCRIBE me", "opt_out"),
+        ("END", "opt_out"), ("quit", "opt_out"), ("START", "opt_in"), ("unstop", "opt_in"), ("Yes", "opt_in"),
+        ("cancel my appointment", "other"), ("end of the week?", "other"), ("CR", "other"), ("confirm", "other"),
+        ("", "other"), ("🙂", "other"),
+    ],
+)  # fmt: skip
+def test_what_a_reply_means(body, meaning):
+    assert sms_replies.interpret(body) == meaning
+
+
+@pytest.mark.parametrize(
+    "stored,matches",
+    [
+        ("+447700900123", True), ("+44 7700 900123", True), ("0044 7700 900123", True), ("07700 900123", True),
+        ("7700900123", True), ("+33 7 7009 00123", False), ("+447700900124", False), ("", False),
+    ],
+)  # fmt: skip
+def test_which_stored_numbers_are_the_sender(stored, matches):
+    assert sms_replies.same_number("+447700900123", stored) is matches
