@@ -23,7 +23,10 @@ def reply_list(request: HttpRequest) -> HttpResponse:
 
 @access.role_required(DESK)
 def inbox_counts(request: HttpRequest) -> HttpResponse:
-    """The badges next to the desk's menu links, fetched by htmx after the page has loaded."""
+    """The badges next to the desk's menu links, fetched by htmx after the page has loaded. Opened
+    directly (not a page of its own), it goes to the replies list."""
+    if not request.htmx:
+        return redirect("scheduling:sms_replies")
     return render(request, "scheduling/desk/_inbox_counts.html", {"counts": outbox_queries.desk_inbox_counts()})
 
 

@@ -1,4 +1,4 @@
-from .matrix import everyone, only, owner_only
+from .matrix import Row, everyone, only, owner_only
 
 _STAFF = ("practitioner", "front_desk", "manager")
 
@@ -23,7 +23,9 @@ ROWS = {
     "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     # Patients' SMS replies needing a person: front desk and managers (contact details, no clinical content).
     "scheduling:sms_replies": only("front_desk", "manager"),
-    "scheduling:desk_inbox_counts": only("front_desk", "manager"),  # the menu's badges (htmx)
+    "scheduling:desk_inbox_counts": Row(
+        anon=302, patient=403, other_patient=403, practitioner=403, front_desk=302, manager=302
+    ),  # the menu's badges (htmx); a plain GET goes to the replies list
     "scheduling:sms_reply_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),

@@ -17,13 +17,14 @@ from scheduling import dispatch, services, sms_replies
 from scheduling.models import Notification, NotificationKind, NotificationStatus, SmsReply, SmsReplyMeaning
 from tests import factories as f
 from tests.scheduling.helpers import book, local
+from tests.scheduling.test_sms_provider import provider  # noqa: F401 - the fake provider server, a fixture
 
 _sids = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
 def provider_settings(settings):
-    settings.SMS_TWILIO_AUTH_TOKEN = "secret-token"
+    settings.SMS_TWILIO_AUTH_TOKEN = "secret-token"  # the `provider` fixture sets the same token
     backends.outbox.clear()
 
 
@@ -217,7 +218,7 @@ def test_the_desk_menu_links_both_lists_with_counts(clinic, client, front_desk_c
     assert reverse("scheduling:sms_replies") in page and reverse("scheduling:failed_messages") in page
     # The badges come after the page, from their own small request (htmx, every minute).
     assert reverse("scheduling:desk_inbox_counts") in page
-    badges = front_desk_client.get(reverse("scheduling:desk_inbox_counts")).content.decode()
+    badges = front_desk_client.get(reverse("scheduling:desk_inbox_counts"), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="nav-replies-count">1<' in badges and 'data-testid="nav-failed-count"' not in badges
 
 
@@ -257,3 +258,19 @@ def test_what_a_reply_means(body, meaning):
 )  # fmt: skip
 def test_which_stored_numbers_are_the_sender(stored, matches):
     assert sms_replies.same_number("+447700900123", stored) is matches
+
+
+def test_the_answer_goes_out_through_the_provider(clinic, frozen_clock, client, provider):  # noqa: F811 - fixture
+    """Round trip with the Twilio-compatible provider (a local fake server): the reminder goes out,
+    the patient's "C" comes back through the signed webhook, the answer goes out once."""
+    patient, appt = reminded(clinic, frozen_clock)
+    (reminder,) = provider.received
+    post_reply(client, "C", sender=reminder["To"], sid="SM-round-trip")
+    post_reply(client, "C", sender=reminder["To"], sid="SM-round-trip")  # the provider retries
+    assert dispatch.outbox_dispatch().sent == 1
+    assert dispatch.outbox_dispatch().sent == 0
+    answer = provider.received[1]
+    assert answer["To"] == "+447700900123" and "is confirmed" in answer["Body"]
+    assert answer["StatusCallback"].endswith(reverse("scheduling:sms_status"))
+    appt.refresh_from_db()
+    assert appt.attendance_confirmed_via == "sms"
