@@ -31,6 +31,7 @@ from .. import sms_replies
 from ..models import (
     Appointment,
     AppointmentStatus,
+    Notification,
     NotificationChannel,
     NotificationKind,
     NotificationStatus,
@@ -102,7 +103,12 @@ def sms_reply_receive(
         source = f"SMS reply {sms_replies.keyword(body).upper()[:20]}"
         for patient in patients:
             sms_opt_out(patient=patient, source=source, now=now)
-        reply.outcome = f"Opted out of SMS: {len(patients)} patient(s) with this number."
+        # The dispatcher withdraws the patients' pending SMS at send time (consent re-checked); a
+        # pending answer to an earlier text from this number has no patient to re-check.
+        Notification.objects.filter(
+            channel=NotificationChannel.SMS, recipient=from_number, status=NotificationStatus.PENDING
+        ).update(status=NotificationStatus.CANCELLED, last_error="The number replied with an opt-out word.")
+        reply.outcome = f"Opted out of SMS: {len(patients)} patient(s) with this number." if patients else ""
         settled = True
     elif reply.meaning == SmsReplyMeaning.OPT_IN:
         reply.outcome = "Asks for SMS again: confirm with the patient, then tick SMS consent on their details."
@@ -124,7 +130,7 @@ def sms_reply_receive(
     else:
         ack = ACK_OTHER
     if not patients:
-        reply.outcome = ("No patient has this number. " + reply.outcome).strip()
+        reply.outcome = f"No patient has this number. {reply.outcome}".strip()
     reply.needs_desk = not (settled and patients)
     reply.save(update_fields=["patient", "appointment", "outcome", "needs_desk"])
     if ack:

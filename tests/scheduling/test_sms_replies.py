@@ -274,3 +274,11 @@ def test_the_answer_goes_out_through_the_provider(clinic, frozen_clock, client, 
     assert answer["StatusCallback"].endswith(reverse("scheduling:sms_status"))
     appt.refresh_from_db()
     assert appt.attendance_confirmed_via == "sms"
+
+
+def test_stop_from_an_unknown_number_withdraws_the_answer_to_its_earlier_text(clinic, client):
+    post_reply(client, "hello?", sender="+447700900999")
+    post_reply(client, "STOP", sender="+447700900999")
+    assert acks() == []
+    stop = SmsReply.objects.get(body="STOP")
+    assert stop.needs_desk and stop.outcome == "No patient has this number."
