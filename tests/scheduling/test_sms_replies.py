@@ -282,3 +282,11 @@ def test_stop_from_an_unknown_number_withdraws_the_answer_to_its_earlier_text(cl
     assert acks() == []
     stop = SmsReply.objects.get(body="STOP")
     assert stop.needs_desk and stop.outcome == "No patient has this number."
+
+
+def test_managers_see_every_reply_read_only_in_the_admin(clinic, frozen_clock, client, manager_client):
+    reminded(clinic, frozen_clock)
+    post_reply(client, "C")  # settled alone: not on the desk's list, but kept
+    page = manager_client.get(reverse("admin:scheduling_smsreply_changelist")).content.decode()
+    assert "+447700900123" in page and "Attendance confirmed." in page
+    assert manager_client.get(reverse("admin:scheduling_smsreply_add")).status_code == 403
