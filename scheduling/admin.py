@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Appointment, AppointmentChange, Notification, WaitlistEntry, WaitlistOffer
+from .models import Appointment, AppointmentChange, Notification, SmsReply, WaitlistEntry, WaitlistOffer
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -62,3 +62,13 @@ class NotificationAdmin(_ReadOnly):
     list_display = ("created_at", "kind", "recipient", "status", "attempts", "last_error")
     list_filter = ("status", "kind")
     search_fields = ("recipient",)
+
+
+@admin.register(SmsReply)
+class SmsReplyAdmin(_ReadOnly):
+    """Every SMS reply, also those the app settled alone (a "C" that confirmed, a STOP)."""
+
+    list_display = ("received_at", "from_number", "patient", "meaning", "outcome", "needs_desk", "handled_at")
+    list_filter = ("meaning", "needs_desk")
+    search_fields = ("from_number",)
+    list_select_related = ("patient",)

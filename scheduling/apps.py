@@ -10,6 +10,7 @@ class SchedulingConfig(AppConfig):
         "scheduling.view_waitlistentry",
         "scheduling.view_waitlistoffer",
         "scheduling.view_notification",
+        "scheduling.view_smsreply",
     )
 
     def ready(self) -> None:

@@ -263,6 +263,8 @@ class NotificationKind(models.TextChoices):
     PATIENT_INVITE = "patient_invite", "Patient invitation"
     EMAIL_VERIFY = "email_verify", "Email verification"
     LOGIN_EMAIL_CHANGED = "login_email_changed", "Login email changed"
+    # The short answer to a patient's SMS reply ("C", "R", a question), sent to the number that wrote.
+    SMS_REPLY_ACK = "sms_reply_ack", "Answer to an SMS reply"
 
 
 class Notification(models.Model):
@@ -315,3 +317,55 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} ({self.status})"
+
+
+class SmsReplyMeaning(models.TextChoices):
+    CONFIRM = "confirm", "Confirms attendance (C)"
+    CALL_BACK = "call_back", "Asks for a call back (R)"
+    OPT_OUT = "opt_out", "Opts out of SMS"
+    OPT_IN = "opt_in", "Asks to receive SMS again"
+    OTHER = "other", "Other message"
+
+
+class SmsReply(models.Model):
+    """A text a patient (or anyone) sent to the clinic's SMS number, received through the
+    provider's signed webhook (scheduling.sms_views.sms_inbound, scheduling.services.sms_replies).
+
+    `provider_message_id` is unique, so a webhook the provider retries is stored and acted on once.
+    Replies the app could act on alone (a "C" that confirmed, a STOP) are kept for the record;
+    the others (`needs_desk`) stay on the desk's "Replies and call-backs" list until handled.
+    """
+
+    provider_message_id = models.CharField(max_length=100, unique=True)
+    from_number = models.CharField(max_length=32)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    # Matched by phone number; empty for a number no patient has (or shared by several patients
+    # and no reminder telling which of them the reply is about).
+    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="sms_replies")
+    # The patient's next booked appointment that an SMS reminder was sent for: what "C" confirms.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="sms_replies"
+    )
+    meaning = models.CharField(max_length=12, choices=SmsReplyMeaning.choices)
+    # What the app did about it, in words for the desk ("Attendance confirmed.", "Nothing to confirm: ...").
+    outcome = models.CharField(max_length=255, blank=True)
+    needs_desk = models.BooleanField(default=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            # The desk's list: open items only, oldest first.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(needs_desk=True, handled_at__isnull=True),
+                name="sms_reply_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS from {self.from_number} ({self.meaning})"

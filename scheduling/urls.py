@@ -11,6 +11,7 @@ from . import (
     patient_booking_views,
     patient_waitlist_views,
     practitioner_calendar_views,
+    sms_reply_views,
     sms_views,
 )
 
@@ -34,6 +35,10 @@ urlpatterns = [
     path("desk/messages/failed/", outbox_views.failed_list, name="failed_messages"),
     path("desk/messages/<int:pk>/resend/", outbox_views.resend, name="message_resend"),
     path("desk/messages/<int:pk>/handled/", outbox_views.handled, name="message_handled"),
+    # Patients' SMS replies that need a person: call-back requests, other text, unknown numbers.
+    path("desk/replies/", sms_reply_views.reply_list, name="sms_replies"),
+    path("desk/inbox-counts/", sms_reply_views.inbox_counts, name="desk_inbox_counts"),
+    path("desk/replies/<int:pk>/handled/", sms_reply_views.reply_handled, name="sms_reply_handled"),
     path("desk/book/new-patient/", desk_booking_views.patient_new, name="desk_patient_new"),
     path("desk/book/confirm/", desk_booking_views.book_confirm, name="desk_book_confirm"),
     # Patient booking and their appointments.
@@ -52,8 +57,9 @@ urlpatterns = [
     path("l/confirm/<str:token>/", link_views.link_confirm, name="link_confirm"),
     path("l/cancel/<str:token>/", link_views.link_cancel, name="link_cancel"),
     path("l/check-in/<str:token>/", link_views.link_checkin, name="link_checkin"),
-    # The SMS provider's signed delivery-status callback.
+    # The SMS provider's signed webhooks: delivery status, and incoming messages (patients' replies).
     path("sms/status/", sms_views.sms_status, name="sms_status"),
+    path("sms/inbound/", sms_views.sms_inbound, name="sms_inbound"),
     # Practitioner's private calendar feed.
     path("calendar/", practitioner_calendar_views.practitioner_calendar, name="practitioner_calendar"),
     path(

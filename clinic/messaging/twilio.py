@@ -2,8 +2,10 @@
 SMS_TWILIO_ACCOUNT_SID, SMS_TWILIO_AUTH_TOKEN, SMS_TWILIO_FROM and SMS_TWILIO_API_BASE (the
 tests point it at a local fake server).
 
-The delivery-status callback is signed the Twilio way: base64(HMAC-SHA1(auth token, the full
-callback URL followed by every POST parameter's name and value, sorted by name)).
+The delivery-status callback and the incoming-message webhook (a patient's reply; configure
+inbound_url() as the number's "A message comes in" URL) are both signed the Twilio way:
+base64(HMAC-SHA1(auth token, the full callback URL followed by every POST parameter's name and
+value, sorted by name)).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def signature_is_valid(url: str, params: Mapping[str, str], given: str) -> bool:
 
 def status_callback_url() -> str:
     return settings.SITE_URL.rstrip("/") + reverse("scheduling:sms_status")
+
+
+def inbound_url() -> str:
+    """The URL to set as the provider's incoming-message webhook: the signature covers it exactly."""
+    return settings.SITE_URL.rstrip("/") + reverse("scheduling:sms_inbound")
 
 
 class TwilioBackend:

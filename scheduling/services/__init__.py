@@ -32,13 +32,15 @@ Public API (all keyword-only; each raises a BookingError subclass with a user-fa
     appointment_reminders_plan(*, appointment, now=None) -> list[Notification]
     notification_resend(*, notification, by=None) / notification_mark_handled(*, notification, by=None)
     (sending is scheduling.dispatch.outbox_dispatch, run by beat every minute)
+    sms_reply_receive(*, provider_message_id, from_number, body, now=None) -> SmsReply   # the SMS webhook
+    sms_reply_mark_handled(*, reply, by=None) -> SmsReply
 
 Every booking path locks the patient row, then the practitioner rows, then the appointment row
 (always in that order), applies the per-patient rules (policy.py) and the action rules
 (scheduling/rules.py) under those locks, and writes its audit event in the same transaction.
 
 Modules by concern: errors, policy (who may book what), locking (locks, re-check, insert),
-booking, changes, waitlist, calendar, notifications. Import the public names from here.
+booking, changes, waitlist, calendar, notifications, sms_replies. Import the public names from here.
 """
 
 from .booking import appointment_book, appointment_book_first_available, appointment_book_series, appointment_self_book
@@ -71,6 +73,7 @@ from .policy import (
     patient_online_hold,
     patient_self_book_decisions,
 )
+from .sms_replies import sms_reply_mark_handled, sms_reply_receive
 from .waitlist import (
     MAX_OFFERS_PER_FREED_TIME,
     waitlist_claim,
@@ -102,6 +105,8 @@ __all__ = [
     "appointment_mark_no_show",
     "appointment_complete",
     "appointment_confirm_attendance",
+    "sms_reply_receive",
+    "sms_reply_mark_handled",
     "appointment_update_notes",
     "waitlist_join",
     "waitlist_withdraw",

@@ -1,4 +1,4 @@
-from .matrix import everyone, only, owner_only
+from .matrix import Row, everyone, only, owner_only
 
 
 def _link(purpose: str):
@@ -35,6 +35,12 @@ ROWS = {
     "scheduling:failed_messages": only("front_desk", "manager"),
     "scheduling:message_resend": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:message_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
+    # Patients' SMS replies needing a person: front desk and managers (contact details, no clinical content).
+    "scheduling:sms_replies": only("front_desk", "manager"),
+    "scheduling:desk_inbox_counts": Row(
+        anon=302, patient=403, other_patient=403, practitioner=403, front_desk=302, manager=302
+    ),  # the menu's badges (htmx); a plain GET goes to the replies list
+    "scheduling:sms_reply_handled": everyone(405, kwargs=lambda w: {"pk": 1}),  # POST only
     "scheduling:desk_patient_new": only(*_STAFF),
     "scheduling:desk_book_confirm": only(*_STAFF),
     # Patient booking: only patients; per-object pages are the owner's (another patient → 404).
@@ -57,6 +63,7 @@ ROWS = {
     "scheduling:link_cancel": everyone(200, kwargs=_link("cancel")),
     "scheduling:link_checkin": everyone(200, kwargs=_link("checkin")),
     "scheduling:sms_status": everyone(405),  # POST only, signed by the SMS provider
+    "scheduling:sms_inbound": everyone(405),  # POST only, anonymous but signed by the SMS provider
     # Practitioner's private feed: the token is the credential, so it is open to everyone holding it.
     "scheduling:practitioner_calendar": only("practitioner"),
     "scheduling:practitioner_calendar_rotate": everyone(405),  # POST only
