@@ -30,8 +30,12 @@ ESSENTIAL_KINDS = frozenset(
         "patient_invite",
         "email_verify",
         "login_email_changed",
+        # The answer to a text the patient has just sent us (never after an opt-out word).
+        "sms_reply_ack",
     }
 )
+# Essential kinds that go by SMS (all others are email only). Still only with SMS consent.
+ESSENTIAL_SMS_KINDS = frozenset({"sms_reply_ack"})
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ def block_reason(patient: PatientLike, kind: str, channel: str) -> Block | None:
         if not patient.consent_email:
             return Block("no_email_consent", "No email: opted out of all non-essential email.", ALL, EMAIL)
     elif channel == SMS:
-        if is_essential(kind):
+        if is_essential(kind) and kind not in ESSENTIAL_SMS_KINDS:
             return Block("no_sms_for_kind", "This message is only sent by email.", channel=SMS)
         if not patient.phone:
             return Block("no_address", "No SMS: no mobile number.", channel=SMS)

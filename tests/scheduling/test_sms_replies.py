@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from clinic.messaging import backends, twilio
 from clinic.models import AuditEvent
+from patients.models import ConsentSource
 from scheduling import dispatch, services, sms_replies
 from scheduling.models import Notification, NotificationKind, NotificationStatus, SmsReply, SmsReplyMeaning
 from tests import factories as f
@@ -127,7 +128,8 @@ def test_opt_out_words_stop_sms_and_nothing_more_goes_out(clinic, frozen_clock, 
     assert acks() == []  # no answer after STOP, and the pending SMS is withdrawn at send time
     pending.refresh_from_db()
     assert pending.status == NotificationStatus.CANCELLED
-    assert AuditEvent.objects.filter(patient_id=patient.pk, detail__startswith="SMS opt-out (SMS reply").exists()
+    assert AuditEvent.objects.filter(patient_id=patient.pk, detail="SMS opt-out (by an SMS STOP reply)").exists()
+    assert patient.message_consent_changes.get().source == ConsentSource.SMS_STOP
 
 
 def test_stop_opts_out_everyone_sharing_the_number(clinic, frozen_clock, client):
