@@ -32,6 +32,8 @@ from .records import (
     consent_current,
     duplicate_candidates,
     patient_for_user,
+    patient_location,
+    patient_phone_region,
     patient_search,
     searchable,
 )
@@ -53,6 +55,8 @@ from .status import (
 
 __all__ = [
     "UNVERIFIED_MESSAGE",
+    "patient_location",
+    "patient_phone_region",
     "booking_hold_reason",
     "email_verification_hold",
     "HOLD_MESSAGE",

@@ -8,7 +8,8 @@ import re
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from clinic.models import User
+from clinic.models import Location, User
+from clinic.queries import phone_region
 
 from ..models import Consent, Patient, phone_key
 
@@ -89,3 +90,17 @@ def patient_for_user(user: User | AnonymousUser) -> Patient | None:
 
 def consent_current(patient: Patient) -> Consent | None:
     return Consent.objects.filter(patient=patient).order_by("-signed_at", "-id").first()
+
+
+def patient_location(patient: Patient | None) -> Location | None:
+    """Where the patient is booked: the location of their latest appointment (the upcoming one, when
+    they have one), or None for a patient never booked."""
+    if patient is None or patient.pk is None:
+        return None
+    # The reverse relation from scheduling's Appointment (no import upward).
+    return Location.objects.filter(appointments__patient=patient).order_by("-appointments__start").first()
+
+
+def patient_phone_region(patient: Patient | None) -> str:
+    """The default region for this patient's numbers: see clinic.queries.phone_region."""
+    return phone_region(patient_location(patient))

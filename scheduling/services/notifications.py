@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import phones
 from clinic.audit import audit
 from clinic.models import ClinicPolicy, User
 from patients.models import Patient
@@ -199,7 +200,9 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
     # The sequence changes with every move or cancellation, so a time moved away and back gets
     # fresh rows rather than its withdrawn ones.
     prefix = f"a{appointment.pk}:s{appointment.sequence}"
-    sms_ok = bool(patient.consent_sms and patient.phone)
+    # SMS goes to E.164 numbers only: a number kept as typed because it could not be read (phone_to_check)
+    # would be refused by the provider, so the desk calls instead.
+    sms_ok = bool(patient.consent_sms and phones.is_e164(patient.phone))
     email_ok = bool(patient.consent_email and patient.email)
     planned = reminders.plan_reminders(
         start=appointment.start,
