@@ -35,6 +35,7 @@ from .records import (
     patient_location,
     patient_phone_region,
     patient_search,
+    phones_to_check,
     searchable,
 )
 from .status import (
@@ -57,6 +58,7 @@ __all__ = [
     "UNVERIFIED_MESSAGE",
     "patient_location",
     "patient_phone_region",
+    "phones_to_check",
     "booking_hold_reason",
     "email_verification_hold",
     "HOLD_MESSAGE",
