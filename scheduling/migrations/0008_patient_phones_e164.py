@@ -6,7 +6,8 @@ of the location the patient is booked at (their latest appointment), else the ma
 
 A number that cannot be read is kept exactly as typed and the record gets `phone_to_check`: the
 desk's patient list shows those records ("Phone numbers to check"), and the edit form asks for a
-readable number. The search keys (phone_key, phone_digits) are recomputed from the new text.
+readable number. The search keys (phone_key, phone_digits) are recomputed from the new text, and SMS
+already queued in the outbox get the E.164 number too.
 Going back leaves E.164 in place (valid text for the old code too).
 """
 
@@ -55,6 +56,20 @@ def convert_patient_phones(apps, schema_editor=None) -> None:
             Patient.objects.bulk_update(batch, [*FIELDS, "phone_key", "phone_digits", "phone_to_check"])
             batch = []
     Patient.objects.bulk_update(batch, [*FIELDS, "phone_key", "phone_digits", "phone_to_check"])
+
+    # SMS already queued carry the number as it was typed: the provider wants E.164 too.
+    Notification = apps.get_model("scheduling", "Notification")
+    latest_for_row = Appointment.objects.filter(patient=OuterRef("patient_id")).order_by("-start").values("location_id")
+    queued = Notification.objects.filter(channel="sms", status__in=["pending", "sending"]).annotate(
+        booked_at=Subquery(latest_for_row[:1])
+    )
+    for row in queued.only("id", "recipient").iterator(chunk_size=BATCH):
+        try:
+            number = phones.to_e164(row.recipient, region=regions.get(row.booked_at, default))
+        except phones.PhoneError:
+            continue  # sent as it is, it fails and lands on the desk's "call these patients" list
+        if number != row.recipient:
+            Notification.objects.filter(pk=row.pk).update(recipient=number)
 
 
 class Migration(migrations.Migration):

@@ -16,7 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from patients.models import Patient
 from patients.queries.search import find_patients
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Notification
 
 BEFORE = [
     ("clinic", "0007_user_email_verified"),
@@ -82,7 +82,7 @@ def _old_world(apps):
     )
     service = Service.objects.create(name="Follow-up", kind="follow_up", duration_minutes=45)
     start = dt.datetime(2027, 1, 12, 15, tzinfo=dt.UTC)
-    Appointment.objects.create(
+    appointment = Appointment.objects.create(
         patient=people["us"],
         practitioner=practitioner,
         service=service,
@@ -91,6 +91,14 @@ def _old_world(apps):
         start=start,
         end=start + dt.timedelta(minutes=45),
         busy_until=start + dt.timedelta(minutes=45),
+    )
+    apps.get_model("scheduling", "Notification").objects.create(
+        key="reminder:old:sms",
+        kind="reminder",
+        channel="sms",
+        recipient="(212) 555-0100",
+        patient=people["us"],
+        appointment=appointment,
     )
     return {"london": london, "new_york": new_york, "sydney": sydney, "utc": utc, "desk": desk, **people}
 
@@ -118,6 +126,7 @@ def test_migrating_converts_stored_numbers_and_keeps_the_ones_it_cannot_read(old
     assert [p.full_name for p in find_patients("07700 900 123")] == ["Una Kay"]
     assert [p.full_name for p in find_patients("212 555 0100")] == ["Sam Yank"]
     assert Appointment.objects.count() == 1
+    assert Notification.objects.get(key="reminder:old:sms").recipient == "+12125550100"  # queued SMS too
 
     # Run again (a re-run after a partial failure, say): nothing more changes.
     before = list(Patient.objects.order_by("pk").values_list("phone", "emergency_contact_phone", "phone_to_check"))
