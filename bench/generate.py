@@ -174,6 +174,7 @@ class Generator:
     def build_practice(self):
         from django.contrib.auth.hashers import make_password
 
+        from clinic import phones
         from clinic.models import ClinicPolicy, Location, PractitionerProfile, Role, Room, Service, User, WorkingHours
 
         policy = ClinicPolicy.get()
@@ -212,7 +213,9 @@ class Generator:
         all_services = [s for s, *_ in self.services]
         k = 0
         for li, ((name, zone, _), count) in enumerate(zip(LOCATIONS, per_loc, strict=True)):
-            loc = Location.objects.create(name=name, address=f"{name}\nBench Street 1", timezone=zone)
+            loc = Location.objects.create(
+                name=name, address=f"{name}\nBench Street 1", timezone=zone, country=phones.country_for_timezone(zone)
+            )
             caps = []
             for _ in range(count):
                 weekdays, blocks = PATTERNS[k % len(PATTERNS)]
@@ -283,7 +286,7 @@ class Generator:
         by_email = dict(User.objects.filter(role=Role.PATIENT).values_list("email", "pk"))
         patients = []
         for i in range(n):
-            phone = f"+44 7700 9{i:05d}" if i % 3 == 0 else f"+1 212 55{i:05d}"
+            phone = f"+447400{i:06d}" if i % 3 == 0 else f"+121255{i:05d}"  # E.164, as the services store it
             email = ""
             if with_login[i]:
                 email = common.BENCH_PATIENT_EMAIL if i == 0 else f"patient{i}@bench.acuclinic.test"

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import queries
+from . import phones, queries
 from .admin_accounts import SafeIdsMixin
 from .forms import AdminLoginForm
 from .models import (
@@ -92,13 +92,47 @@ class RoomInline(admin.TabularInline):
     fields = ("name", "active")
 
 
+class LocationForm(forms.ModelForm):
+    country = forms.ChoiceField(
+        choices=[("", "From the time zone")],
+        required=False,
+        help_text=Location._meta.get_field("country").help_text + " Left empty, it is the time zone's country.",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a country we know. Choose the country this location is in.",
+        },
+    )
+
+    class Meta:
+        model = Location
+        fields = ("name", "address", "timezone", "country", "phone", "active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "From the time zone"), *phones.country_choices()]
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data.get("country") or phones.country_for_timezone(self.cleaned_data.get("timezone"))
+        if not country:
+            raise forms.ValidationError(
+                "This time zone is not of one country: choose the country this location is in. It decides how "
+                "phone numbers typed without a + code are read."
+            )
+        return country
+
+    def clean_phone(self) -> str:
+        # The location's own number is read as a number of the country chosen just above.
+        region = self.cleaned_data.get("country") or queries.phone_region()
+        return phones.clean_phone(self.cleaned_data.get("phone"), region=region, required=False)
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "timezone", "phone", "active")
-    list_filter = ("active", "timezone")
+    form = LocationForm
+    list_display = ("name", "timezone", "country", "phone", "active")
+    list_filter = ("active", "timezone", "country")
     search_fields = ("name", "address", "phone")
     inlines = [RoomInline]
-    fields = ("name", "address", "phone", "timezone", "active")
+    fields = ("name", "address", "timezone", "country", "phone", "active")
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

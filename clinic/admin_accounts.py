@@ -9,7 +9,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from . import services
+from . import phones, queries, services
 from .forms import IdsChoiceField
 from .models import Role, User
 
@@ -48,6 +48,9 @@ class UserEditForm(UserChangeForm):
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("An account with this email already exists.")
         return email
+
+    def clean_phone(self) -> str:
+        return phones.clean_phone(self.cleaned_data.get("phone"), region=queries.phone_region(), required=False)
 
     def account_changes(self) -> dict[str, object]:
         names = services.ACCOUNT_FIELDS + services.SUPERUSER_FIELDS

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
-from . import dates, queries
+from . import dates, phones, queries
 from .models import Location, Role, Service, User
 
 _BIGINT = 2**63
@@ -89,6 +89,9 @@ class StaffCreateForm(forms.Form):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email already exists.")
         return email
+
+    def clean_phone(self) -> str:
+        return phones.clean_phone(self.cleaned_data.get("phone"), region=queries.phone_region(), required=False)
 
     def clean_licence_expiry(self):
         expiry = self.cleaned_data.get("licence_expiry")

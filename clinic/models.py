@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import phones
+
 
 class Role(models.TextChoices):
     PATIENT = "patient", "Patient"
@@ -104,6 +106,14 @@ def validate_timezone(value: str) -> None:
         raise ValidationError("“%(value)s” is not an IANA time zone, e.g. Europe/London.", params={"value": value})
 
 
+def validate_country(value: str) -> None:
+    if not phones.is_country(value):
+        raise ValidationError(
+            "“%(value)s” is not a country code. Use the two capital letters of ISO 3166-1, e.g. GB, US or AU.",
+            params={"value": value},
+        )
+
+
 TIMEZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones() if "/" in tz)
 
 
@@ -112,6 +122,14 @@ class Location(models.Model):
     address = models.TextField()
     phone = models.CharField(max_length=32, blank=True)
     timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, validators=[validate_timezone])
+    # ISO 3166-1 alpha-2. Phone numbers typed without a country code for this location are read as
+    # numbers of this country (clinic.queries.phone_region).
+    country = models.CharField(
+        max_length=2,
+        validators=[validate_country],
+        help_text="Phone numbers typed without a + code (for patients booked here, and this location's own) "
+        "are read as numbers of this country.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from . import phones
 from .models import AuditEvent, Location, PractitionerProfile, Role, User
 
 LICENCE_WARNING_DAYS = 60
@@ -73,3 +74,22 @@ def audit_events(
 
 def audit_actions() -> list[str]:
     return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def main_location(*, location_model=Location) -> Location | None:
+    """The clinic's main location: the first active one set up (lowest id)."""
+    return location_model.objects.filter(active=True).order_by("pk").first()
+
+
+def phone_region(location: Location | None = None, *, location_model=Location) -> str:
+    """The country a phone number typed without its + code belongs to. The one home of that rule.
+
+    The location the patient is booked at or registering for, when the caller knows it; else the
+    clinic's main location; else the country of the TIME_ZONE setting; else GB. (`location_model`
+    lets the phone data migration use its historical model.)
+    """
+    if location is None or not phones.is_country(location.country):
+        location = main_location(location_model=location_model)
+    if location is not None and phones.is_country(location.country):
+        return location.country
+    return phones.country_for_timezone(settings.TIME_ZONE) or "GB"

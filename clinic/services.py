@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import phones, queries
 from .audit import audit
 from .messaging import queue_email
 from .models import JobHeartbeat, Location, PractitionerProfile, Role, Service, User
@@ -22,6 +23,14 @@ from .models import JobHeartbeat, Location, PractitionerProfile, Role, Service, 
 # What a manager may change on a staff account (the admin's user form); superusers may also set these.
 ACCOUNT_FIELDS = ("email", "full_name", "phone", "role", "is_active")
 SUPERUSER_FIELDS = ("is_superuser",)
+
+
+def _staff_phone(phone: str) -> str:
+    """Staff numbers are stored in E.164 too; without a + code they are the main location's country."""
+    try:
+        return phones.to_e164(phone, region=queries.phone_region())
+    except phones.PhoneError as exc:
+        raise ValidationError({"phone": exc.message}) from exc
 
 
 def heartbeat_record(*, name: str, at: dt.datetime | None = None) -> JobHeartbeat:
@@ -68,7 +77,7 @@ def staff_create(
         }
         if missing:
             raise ValidationError(missing)
-    user = User(email=email.strip().lower(), full_name=full_name.strip(), role=role, phone=phone.strip())
+    user = User(email=email.strip().lower(), full_name=full_name.strip(), role=role, phone=_staff_phone(phone))
     user.is_staff = staff_flag_for(role=role)
     if password:
         user.set_password(password)
@@ -132,6 +141,8 @@ def account_update(*, actor: User, user: User, changes: dict[str, object]) -> Us
 
     Raises ValidationError by field (see account_change_problems).
     """
+    if "phone" in changes:
+        changes["phone"] = _staff_phone(str(changes["phone"] or ""))
     changes = {k: v for k, v in changes.items() if getattr(user, k) != v}
     problems = account_change_problems(actor=actor, user=user, changes=changes)
     if problems:

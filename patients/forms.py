@@ -5,7 +5,9 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
 
+from clinic import phones
 from clinic.models import User
+from clinic.queries import phone_region
 
 from .validators import check_date_of_birth, clean_phone
 
@@ -26,6 +28,13 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        # Someone signing up is booked nowhere yet: numbers without a + code are the main location's country.
+        self.phone_region = phone_region()
+        self.fields[
+            "phone"
+        ].help_text = (
+            f"For example {phones.example(self.phone_region)}. A number from another country needs its + code."
+        )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Create my account"))
 
@@ -36,7 +45,7 @@ class RegistrationForm(forms.Form):
         return email
 
     def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data["phone"])
+        return clean_phone(self.cleaned_data["phone"], region=self.phone_region)
 
     def clean_date_of_birth(self) -> dt.date:
         return check_date_of_birth(self.cleaned_data["date_of_birth"])

@@ -109,6 +109,9 @@ def block_reason(patient: PatientLike, kind: str, channel: str) -> Block | None:
             return Block("no_sms_for_kind", "This message is only sent by email.", channel=SMS)
         if not patient.phone:
             return Block("no_address", "No SMS: no mobile number.", channel=SMS)
+        if getattr(patient, "phone_to_check", False):
+            # Kept as typed because it could not be read as a number: the provider would refuse it.
+            return Block("phone_to_check", "No SMS: the phone number must be checked first.", channel=SMS)
         if not patient.consent_sms:
             return Block("no_sms_consent", "No SMS: no consent recorded.", ALL, SMS)
     else:

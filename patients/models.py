@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic import phones
+
 from .questionnaire import get_definition
 
 
@@ -46,6 +48,9 @@ class Patient(models.Model):
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=150, blank=True)
     emergency_contact_phone = models.CharField(max_length=32, blank=True)
+    # Set when a stored number is not in E.164: text kept as it was typed before numbers were checked
+    # (the phone data migration could not read it). The desk's patient list finds these records.
+    phone_to_check = models.BooleanField("phone number to check", default=False, db_index=True, editable=False)
     # Master switches: all non-essential email, and recorded SMS consent. Changed only through
     # patients.services.preferences, which logs when and how (MessageConsentChange).
     consent_email = models.BooleanField("may contact by email", default=True)
@@ -76,9 +81,10 @@ class Patient(models.Model):
         # Every write path goes through save(), so the search keys cannot drift from the name and phone.
         self.name_key = name_key(self.full_name)[:150]
         self.phone_digits = phone_digits(self.phone)
+        self.phone_to_check = not all(phones.is_e164(n) for n in (self.phone, self.emergency_contact_phone) if n)
         fields = kwargs.get("update_fields")
         if fields is not None:
-            kwargs["update_fields"] = set(fields) | {"name_key", "phone_digits"}
+            kwargs["update_fields"] = set(fields) | {"name_key", "phone_digits", "phone_to_check"}
         super().save(*args, **kwargs)
 
     @property

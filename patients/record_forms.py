@@ -11,10 +11,19 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 
+from clinic import phones
+
 from . import message_prefs as mp
 from .models import Patient
+from .queries import patient_phone_region
 from .services import CONSENT_FIELDS, CONTACT_FIELDS, Switch
 from .validators import check_date_of_birth, clean_phone
+
+PHONE_FIELDS = ("phone", "emergency_contact_phone")
+
+
+def phone_help(region: str) -> str:
+    return f"For example {phones.example(region)}. A number from another country needs its + code."
 
 
 class ContactForm(forms.ModelForm):
@@ -34,6 +43,12 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].required = True
+        # Numbers typed without a + code belong to the country of the location the patient is booked at.
+        self.phone_region = patient_phone_region(self.instance if self.instance.pk else None)
+        for name in PHONE_FIELDS:
+            self.fields[name].help_text = phone_help(self.phone_region)
+            if self.instance.pk and not self.is_bound:
+                self.initial[name] = phones.display(getattr(self.instance, name))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -49,10 +64,12 @@ class ContactForm(forms.ModelForm):
         )
 
     def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data.get("phone", ""), required=True)
+        return clean_phone(self.cleaned_data.get("phone", ""), region=self.phone_region, required=True)
 
     def clean_emergency_contact_phone(self) -> str:
-        return clean_phone(self.cleaned_data.get("emergency_contact_phone", ""), required=False)
+        return clean_phone(
+            self.cleaned_data.get("emergency_contact_phone", ""), region=self.phone_region, required=False
+        )
 
 
 class MessagePreferencesForm(forms.Form):
@@ -143,7 +160,7 @@ class StaffPatientForm(ContactForm):
         )
 
     def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data.get("phone", ""), required=False)
+        return clean_phone(self.cleaned_data.get("phone", ""), region=self.phone_region, required=False)
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()

@@ -21,8 +21,11 @@ RECORD_STAFF = access.SCHEDULE_STAFF
 def patient_list(request):
     q = request.GET.get("q", "").strip()
     include_archived = request.GET.get("archived") == "1"
+    phones_to_check = request.GET.get("phones") == "check"
     q_error = ""
-    if q and not queries.searchable(q):
+    if phones_to_check:
+        patients = queries.phones_to_check()[:200]
+    elif q and not queries.searchable(q):
         q_error = "The search contains a character that cannot be searched for. Please type it again."
         q = q.replace("\x00", "")
         patients = []
@@ -40,6 +43,8 @@ def patient_list(request):
             "patients": patients,
             "include_archived": include_archived,
             "limit": queries.SEARCH_LIMIT,
+            "phones_to_check": phones_to_check,
+            "to_check_count": 0 if phones_to_check else queries.phones_to_check().count(),
         },
     )
 

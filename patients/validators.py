@@ -8,18 +8,9 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-PHONE_CHARS = frozenset("0123456789 +-().")
+from clinic.phones import clean_phone
 
-
-def clean_phone(phone: str | None, *, required: bool = True) -> str:
-    phone = (phone or "").strip()
-    if not phone:
-        if required:
-            raise ValidationError("Please enter a phone number.")
-        return phone
-    if sum(c.isdigit() for c in phone) < 7 or any(c not in PHONE_CHARS for c in phone):
-        raise ValidationError("Enter a phone number we can call back, e.g. +44 7700 900123.")
-    return phone
+__all__ = ["check_date_of_birth", "clean_phone"]
 
 
 def check_date_of_birth(dob: dt.date | None) -> dt.date | None:

@@ -16,7 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clinic import access
-from clinic.models import ClinicPolicy
+from clinic.models import ClinicPolicy, Location
+from clinic.queries import phone_region
 from patients import queries as patient_queries
 from patients import services as patient_services
 from patients.models import Patient
@@ -68,7 +69,13 @@ def book(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "scheduling/desk/book_find.html",
-            {"search": search, "q": q, "results": results, "caller_form": CallerForm(), "carry": _carry(request.GET)},
+            {
+                "search": search,
+                "q": q,
+                "results": results,
+                "caller_form": _caller_form(_carry(request.GET)),
+                "carry": _carry(request.GET),
+            },
         )
     if patient.archived:
         messages.error(request, archived_refusal(patient.full_name, online=False))
@@ -149,10 +156,19 @@ def _carry(source) -> dict:
     return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start") if source.get(k)}
 
 
+def _caller_form(carry: dict, data=None) -> CallerForm:
+    """A new caller's number without a + code is read as a number of the location being booked, once chosen."""
+    location_id = str(carry.get("location", ""))
+    location = None
+    if location_id.isdigit() and len(location_id) < 10:  # a tampered id is ignored, never a database error
+        location = Location.objects.filter(pk=int(location_id)).first()
+    return CallerForm(data, phone_region=phone_region(location))
+
+
 @access.role_required(STAFF)
 def patient_new(request: HttpRequest) -> HttpResponse:
     """Create the caller's record on the spot. A likely duplicate is shown, with a link to use it."""
-    form = CallerForm(request.POST or None)
+    form = _caller_form(_carry(request.POST), request.POST or None)
     ctx: dict = {"caller_form": form, "carry": {}}
     status = 200
     if request.method == "POST":

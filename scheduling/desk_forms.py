@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from clinic import phones
 from clinic.models import Location, PractitionerProfile, Room
 from patients.validators import check_date_of_birth, clean_phone
 
@@ -74,6 +75,12 @@ class CallerForm(forms.Form):
         label="I have checked with the caller: this is a different person. Create the record anyway.",
     )
 
+    def __init__(self, *args, phone_region: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The country of the location the caller is being booked at (clinic.queries.phone_region).
+        self.phone_region = phone_region
+        self.fields["phone"].help_text = f"For example {phones.example(phone_region)}; from abroad with the + code."
+
     def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())
         if len(name) < 2:
@@ -81,7 +88,7 @@ class CallerForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data["phone"])
+        return clean_phone(self.cleaned_data["phone"], region=self.phone_region)
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()

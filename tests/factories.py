@@ -5,6 +5,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from clinic import phones
 from clinic.models import (
     ClinicPolicy,
     Location,
@@ -49,8 +50,9 @@ class LocationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     address = "1 High Street"
-    phone = "+44 20 7946 0000"
+    phone = "+442079460000"
     timezone = "Europe/London"
+    country = factory.LazyAttribute(lambda o: phones.country_for_timezone(o.timezone) or "GB")
 
 
 class RoomFactory(factory.django.DjangoModelFactory):
@@ -123,7 +125,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
 
     full_name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"patient{n}@example.org")
-    phone = factory.Sequence(lambda n: f"+44 7700 9{n:05d}")
+    phone = factory.Sequence(lambda n: f"+447400{n:06d}")  # E.164, as the services store it
     phone_key = factory.LazyAttribute(lambda o: _phone_key(o.phone))
     date_of_birth = dt.date(1975, 5, 17)
 

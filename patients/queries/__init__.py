@@ -33,7 +33,10 @@ from .records import (
     consent_current,
     duplicate_candidates,
     patient_for_user,
+    patient_location,
+    patient_phone_region,
     patient_search,
+    phones_to_check,
     searchable,
 )
 from .status import (
@@ -58,6 +61,9 @@ __all__ = [
     "reminder_statuses",
     "sms_consent_record",
     "UNVERIFIED_MESSAGE",
+    "patient_location",
+    "patient_phone_region",
+    "phones_to_check",
     "booking_hold_reason",
     "email_verification_hold",
     "HOLD_MESSAGE",

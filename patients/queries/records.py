@@ -8,9 +8,11 @@ import re
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from clinic.models import User
+from clinic.models import Location, User
+from clinic.queries import phone_region
 
 from ..models import Consent, Patient, phone_key
+from .search import phone_filter
 
 SEARCH_LIMIT = 50
 _PHONE_ONLY = re.compile(r"^[\d\s+\-().]+$")
@@ -42,13 +44,13 @@ def patient_search(q: str, *, include_archived: bool = False, limit: int = SEARC
         return qs.none()
     digits = "".join(c for c in q if c.isdigit())
     if _PHONE_ONLY.match(q) and len(digits) >= 4 and _as_date(q) is None:
-        return qs.filter(phone_key__contains=digits[-9:]).order_by("full_name", "id")[:limit]
+        return qs.filter(phone_filter(digits)).order_by("full_name", "id")[:limit]
     for token in q.split():
         day = _as_date(token)
         if day:
             qs = qs.filter(date_of_birth=day)
         elif token.isdigit() and len(token) >= 4:
-            qs = qs.filter(phone_key__contains=token[-9:])
+            qs = qs.filter(phone_filter(token))
         else:
             qs = qs.filter(Q(full_name__icontains=token) | Q(email__icontains=token))
     return qs.order_by("full_name", "id")[:limit]
@@ -89,3 +91,22 @@ def patient_for_user(user: User | AnonymousUser) -> Patient | None:
 
 def consent_current(patient: Patient) -> Consent | None:
     return Consent.objects.filter(patient=patient).order_by("-signed_at", "-id").first()
+
+
+def patient_location(patient: Patient | None) -> Location | None:
+    """Where the patient is booked: the location of their latest appointment (the upcoming one, when
+    they have one), or None for a patient never booked."""
+    if patient is None or patient.pk is None:
+        return None
+    # The reverse relation from scheduling's Appointment (no import upward).
+    return Location.objects.filter(appointments__patient=patient).order_by("-appointments__start").first()
+
+
+def patient_phone_region(patient: Patient | None) -> str:
+    """The default region for this patient's numbers: see clinic.queries.phone_region."""
+    return phone_region(patient_location(patient))
+
+
+def phones_to_check() -> QuerySet[Patient]:
+    """Active records with a number kept as typed because it could not be read (see Patient.phone_to_check)."""
+    return Patient.objects.filter(phone_to_check=True, archived=False).order_by("full_name", "id")

@@ -82,7 +82,8 @@ def parse(q: str) -> ParsedQuery:
     return parsed
 
 
-def _phone_filter(digits: str) -> Q:
+def phone_filter(digits: str) -> Q:
+    """Typed digits against stored numbers, whichever of the two has the country code or the trunk 0."""
     cond = Q(phone_digits__contains=digits)
     if digits.startswith("0") and len(digits) > 3:  # a national trunk 0 against a stored +44 number
         cond |= Q(phone_digits__contains=digits[1:])
@@ -143,7 +144,7 @@ def find_patients(q: str, *, limit: int = LIMIT, include_archived: bool = False)
     for day in parsed.dates:
         qs = qs.filter(date_of_birth=day)
     for digits in parsed.digits:
-        qs = qs.filter(_phone_filter(digits))
+        qs = qs.filter(phone_filter(digits))
 
     if not parsed.words:
         # Rowid order, not full_name: SQLite would otherwise walk the name index over every record.

@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from clinic import phones
 from clinic.audit import audit
 from clinic.models import Role, User
+from clinic.queries import phone_region
 
 from .. import message_prefs as mp
 from ..models import ConsentSource, Patient, phone_key
-from ..queries import duplicate_candidates
+from ..queries import duplicate_candidates, patient_phone_region
 from ..tasks import login_email_changed_notice
 from .accounts import email_verification_send
 from .errors import DuplicatePatient, PatientError
@@ -36,6 +38,21 @@ def _consent_changes(values: dict[str, Any]) -> list[tuple[Switch, bool]]:
     """Pops the consent switches out of `values` (they are recorded, not just set)."""
     channels = {"consent_email": mp.EMAIL, "consent_sms": mp.SMS}
     return [(Switch(channels[name]), bool(values.pop(name))) for name in CONSENT_FIELDS if name in values]
+
+
+PHONE_FIELDS = ("phone", "emergency_contact_phone")
+
+
+def _phones_e164(values: dict[str, Any], *, region: str) -> dict[str, Any]:
+    """Every phone these services write is stored in E.164. The forms send E.164 already (read with
+    the patient's region); a national number from any other caller is read as one of `region`."""
+    for name in PHONE_FIELDS:
+        if name in values:
+            try:
+                values[name] = phones.to_e164(values[name], region=region)
+            except phones.PhoneError as exc:
+                raise PatientError(exc.message, field=name) from exc
+    return values
 
 
 def _check_duplicates(
@@ -67,7 +84,8 @@ def patient_create(
 
     Audited in the same transaction; `request` only gives the audit row its address."""
     email = (email or "").strip().lower()
-    phone = (phone or "").strip()
+    _phones_e164(extra, region=phone_region())
+    phone = _phones_e164({"phone": phone}, region=phone_region())["phone"]
     _check_duplicates(email=email, phone=phone, date_of_birth=date_of_birth, exclude_pk=None, allow=allow_duplicate)
     consents = _consent_changes(extra)
     patient = Patient(
@@ -113,8 +131,7 @@ def patient_update(
     consents = _consent_changes(changes)
     if "email" in changes:
         changes["email"] = (changes["email"] or "").strip().lower()
-    if "phone" in changes:
-        changes["phone"] = (changes["phone"] or "").strip()
+    _phones_e164(changes, region=patient_phone_region(patient))
     new_email = changes.get("email", patient.email)
     new_phone = changes.get("phone", patient.phone)
     new_dob = changes.get("date_of_birth", patient.date_of_birth)
@@ -160,6 +177,7 @@ def patient_update_contact(*, patient: Patient, request: HttpRequest | None = No
     if unknown:
         raise ValueError(f"Not editable by the patient: {sorted(unknown)}")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    _phones_e164(changes, region=patient_phone_region(patient))
     for name, value in changes.items():
         setattr(patient, name, value.strip() if isinstance(value, str) else value)
     patient.phone_key = phone_key(patient.phone)
@@ -213,6 +231,7 @@ def patient_register(*, full_name: str, email: str, phone: str, date_of_birth: d
     A phone + date-of-birth match is not merged automatically (it could be a relative); the front
     desk sees it as a possible duplicate. A verification link is emailed; online booking waits for it.
     """
+    phone = _phones_e164({"phone": phone}, region=phone_region())["phone"]
     user = User.objects.create_user(email=email, password=password, full_name=full_name, phone=phone, role=Role.PATIENT)
     email_verification_send(user=user)
     existing = (

@@ -45,7 +45,7 @@ def test_signing_up_creates_a_patient_login_and_record_and_logs_in(client, db):
     patient = Patient.objects.get(user=user)
     assert (patient.full_name, patient.phone, patient.date_of_birth) == (
         "Rosa Delgado",
-        "+44 7700 900555",
+        "+447700900555",  # stored in E.164
         dt.date(1978, 9, 12),
     )
     home = client.get(reverse("patients:home"))

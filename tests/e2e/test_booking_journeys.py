@@ -131,7 +131,7 @@ def test_the_front_desk_books_for_a_caller_who_is_not_yet_a_patient(page, login)
     expect(page.get_by_text(re.compile(r"Booked Nora Newcomer: Initial consultation"))).to_be_visible()
     expect(page.get_by_test_id("history")).to_contain_text("Booked")
     nora = Patient.objects.get(full_name="Nora Newcomer")
-    assert nora.user is None and nora.created_by == desk and nora.phone == "07700 900456"
+    assert nora.user is None and nora.created_by == desk and nora.phone == "+447700900456"
     appt = Appointment.objects.get(patient=nora)
     assert appt.start.isoformat() == chosen and appt.room == clinic.rooms[1]
     assert appt.booked_by == desk and appt.front_desk_notes == "Prefers afternoon calls"

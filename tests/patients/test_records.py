@@ -223,7 +223,7 @@ def test_a_patient_updates_their_contact_details(patient, patient_client):
     patient.refresh_from_db()
     assert response["Location"] == reverse("patients:home")
     assert (patient.phone, patient.address, patient.emergency_contact_name) == (
-        "07700 900999",
+        "+447700900999",  # stored in E.164
         "2 Low Road",
         "Sam Owner",
     )

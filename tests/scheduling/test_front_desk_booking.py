@@ -146,7 +146,7 @@ def test_the_same_email_cannot_be_forced_into_a_second_record(front_desk_client,
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("phone", "call me", "Enter a phone number we can call back"),
+        ("phone", "call me", "Enter a phone number we can call or text"),
         ("phone", "", "This field is required."),
         ("date_of_birth", "2030-01-01", "The date of birth must be in the past."),
         ("full_name", "", "This field is required."),

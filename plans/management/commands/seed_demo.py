@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import phones
 from clinic import services as clinic_services
 from clinic.models import (
     ClinicPolicy,
@@ -67,6 +68,7 @@ LOCATIONS = {
         "address": "27 Upper Street\nLondon N1 0PN\nUnited Kingdom",
         "phone": "+44 20 7946 0321",
         "timezone": "Europe/London",
+        "country": "GB",
         "rooms": ["Treatment room 1", "Treatment room 2"],
     },
     "new_york": {
@@ -74,6 +76,7 @@ LOCATIONS = {
         "address": "350 West 38th Street, Suite 4B\nNew York, NY 10018\nUnited States",
         "phone": "+1 212 555 0147",
         "timezone": "America/New_York",
+        "country": "US",
         "rooms": ["Room A", "Room B"],
     },
 }
@@ -199,7 +202,7 @@ PATIENTS_WITHOUT_EMAIL = {"Kevin O'Brien", "Grace Kim"}
 
 def _phone(location_key: str, n: int) -> str:
     # Numbers reserved for drama and examples: Ofcom 07700 900xxx, and 555-01xx in North America.
-    return f"+44 7700 900{200 + n:03d}" if location_key == "london" else f"+1 212 555 01{n:02d}"
+    return f"+447700900{200 + n:03d}" if location_key == "london" else f"+1212555{100 + n:04d}"
 
 
 def _time(hhmm: str) -> dt.time:
@@ -218,7 +221,11 @@ def seed_locations(demo: Demo) -> None:
         location = Location.objects.filter(name=spec["name"]).first()
         if location is None:
             location = Location(
-                name=spec["name"], address=spec["address"], phone=spec["phone"], timezone=spec["timezone"]
+                name=spec["name"],
+                address=spec["address"],
+                phone=phones.to_e164(spec["phone"], region=spec["country"]),
+                timezone=spec["timezone"],
+                country=spec["country"],
             )
             location.full_clean()
             location.save()
