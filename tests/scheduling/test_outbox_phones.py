@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from clinic.messaging import backends as sms
 from patients.models import Patient
+from patients.services import Switch, message_preferences_set
 from scheduling import dispatch
 from scheduling.models import Notification, NotificationKind
 from tests import factories as f
@@ -30,6 +31,8 @@ def test_a_number_typed_the_national_way_is_texted_in_e164(clinic, frozen_clock,
         | {"consent_sms": "on", "consent_email": "on"},
     )
     patient.refresh_from_db()
+    # SMS consent is recorded on its own (the message preferences form), not with the contact details.
+    message_preferences_set(patient=patient, changes=[(Switch("sms"), True)], source="patient_page")
 
     appt = book(clinic, local(clinic, 5, 14), patient)
 
@@ -44,6 +47,8 @@ def test_a_number_kept_as_typed_gets_no_sms_but_the_email_reminder_still_goes(cl
     patient = f.PatientFactory(consent_sms=True, consent_email=True)
     Patient.objects.filter(pk=patient.pk).update(phone="ring the shop", phone_to_check=True)
     patient.refresh_from_db()
+    # SMS consent is recorded on its own (the message preferences form), not with the contact details.
+    message_preferences_set(patient=patient, changes=[(Switch("sms"), True)], source="patient_page")
 
     appt = book(clinic, local(clinic, 5, 14), patient)
 
