@@ -15,8 +15,15 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps (clinic, patients) queue their emails through clinic.messaging,
         # which cannot import scheduling: the outbox registers itself there.
-        from clinic.messaging import register_email_sink
+        from clinic.messaging import register_email_sink, register_reminder_replanner
 
         from .services.notifications import queue_rendered_email
 
         register_email_sink(queue_rendered_email)
+        register_reminder_replanner(_replan_after_commit)
+
+
+def _replan_after_commit(service_ids: list[int] | None) -> None:
+    from .tasks import replan_reminders  # tasks import the models
+
+    replan_reminders.delay_on_commit(service_ids)
