@@ -263,6 +263,7 @@ class NotificationKind(models.TextChoices):
     PATIENT_INVITE = "patient_invite", "Patient invitation"
     EMAIL_VERIFY = "email_verify", "Email verification"
     LOGIN_EMAIL_CHANGED = "login_email_changed", "Login email changed"
+    PASSWORD_RESET = "password_reset", "Password reset link"
 
 
 class Notification(models.Model):
