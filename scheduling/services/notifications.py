@@ -285,9 +285,11 @@ def reminders_replan(*, service_ids: list[int] | None = None, now: dt.datetime |
     Returns the number of appointments re-planned.
     """
     now = now or timezone.now()
-    chosen = Service.objects.filter(reminder_offsets__isnull=True) if service_ids is None else None
     appts = Appointment.objects.filter(status=AppointmentStatus.BOOKED, start__gt=now)
-    appts = appts.filter(service__in=chosen) if chosen is not None else appts.filter(service_id__in=service_ids)
+    if service_ids is None:
+        appts = appts.filter(service__in=Service.objects.filter(reminder_offsets__isnull=True))
+    else:
+        appts = appts.filter(service_id__in=service_ids)
     cache: dict = {}
     ids = list(appts.order_by("start").values_list("pk", flat=True))
     for pk in ids:
