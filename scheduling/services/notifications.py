@@ -239,20 +239,26 @@ def appointment_reminders_plan(
     _withdraw(timed.exclude(key__in=keys), "The appointment changed; its reminders were planned again.")
     rows = []
     for r in planned:
-        rows.append(
-            outbox_enqueue(
-                key=f"reminder:{prefix}:{r.key_part}",
-                kind=NotificationKind.REMINDER,
-                channel=r.channel,
-                recipient=patient.phone if r.channel == "sms" else patient.email,
-                patient=patient,
-                appointment=appointment,
-                payload={"start": stamp, "offset": r.offset.label},
-                scheduled_for=r.send_at,
-                not_after=r.not_after,
-                now=now,
-            )
+        recipient = patient.phone if r.channel == "sms" else patient.email
+        row = outbox_enqueue(
+            key=f"reminder:{prefix}:{r.key_part}",
+            kind=NotificationKind.REMINDER,
+            channel=r.channel,
+            recipient=recipient,
+            patient=patient,
+            appointment=appointment,
+            payload={"start": stamp, "offset": r.offset.label},
+            scheduled_for=r.send_at,
+            not_after=r.not_after,
+            now=now,
         )
+        if row.status == NotificationStatus.CANCELLED:
+            # Same appointment, same time, same offset: an offset the manager removed and then
+            # added back. Its withdrawn row is this reminder again (the key is unique).
+            row.status, row.recipient, row.last_error = NotificationStatus.PENDING, recipient, ""
+            row.scheduled_for, row.not_after = r.send_at, r.not_after
+            row.save(update_fields=["status", "recipient", "last_error", "scheduled_for", "not_after"])
+        rows.append(row)
     if appointment.service.kind == "initial" and email_ok:
         # Like the reminders: booked less than 72 hours ahead, the confirmation's own intake
         # prompt covers it.

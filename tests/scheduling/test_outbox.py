@@ -328,3 +328,20 @@ def test_the_extra_demo_offset_still_adds_one_email_minutes_before(clinic, patie
     dispatch.outbox_dispatch()
     (email,) = mail.outbox
     assert "09:00 GMT" in email.body
+
+
+def test_an_offset_removed_and_added_back_is_pending_again_and_sent_once(clinic, patient, frozen_clock):
+    appt = booked(clinic, local(clinic, 5, 10), patient)
+    set_offsets(offsets=[(48 * 60, "email")])
+    services.reminders_replan()
+    assert reminders(appt, status=NotificationStatus.PENDING).count() == 1
+    set_offsets(offsets=[(48 * 60, "email"), (120, "sms")])  # the SMS falls back to email: no SMS consent
+    services.reminders_replan()
+    assert [appt.start - n.scheduled_for for n in reminders(appt, status=NotificationStatus.PENDING)] == [
+        dt.timedelta(hours=48),
+        dt.timedelta(hours=2),
+    ]
+    frozen_clock.move_to(appt.start - dt.timedelta(hours=2) + dt.timedelta(seconds=5))
+    dispatch.outbox_dispatch()
+    dispatch.outbox_dispatch()
+    assert len(mail.outbox) == 1 and reminders(appt, status=NotificationStatus.SENT).count() == 1
