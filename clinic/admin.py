@@ -18,7 +18,9 @@ from django.utils.html import format_html
 
 from . import phones, queries
 from .admin_accounts import SafeIdsMixin
+from .admin_reminders import PolicyReminderInline, ServiceReminderInline, offsets_changed
 from .forms import AdminLoginForm
+from .messaging import reminder_offsets_changed
 from .models import (
     AcupuncturePoint,
     AuditEvent,
@@ -155,6 +157,12 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "duration_minutes", "buffer_minutes", "price", "bookable_online", "active")
     list_filter = ("kind", "bookable_online", "active")
     search_fields = ("name", "description")
+    inlines = [ServiceReminderInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if offsets_changed(formsets):
+            reminder_offsets_changed([form.instance.pk])
 
 
 # --- practitioners ----------------------------------------------------------------------------
@@ -376,14 +384,20 @@ class TimeOffAdmin(admin.ModelAdmin):
 class ClinicPolicyAdmin(admin.ModelAdmin):
     """One row. The list page goes straight to it."""
 
+    inlines = [PolicyReminderInline]
     fieldsets = (
         ("Booking", {"fields": ("min_notice_hours", "max_advance_days", "slot_step_minutes")}),
-        ("Cancellations and reminders", {"fields": ("cancellation_window_hours", "reminder_offsets_hours")}),
+        ("Cancellations", {"fields": ("cancellation_window_hours",)}),
         ("Treatment plans", {"fields": ("acute_cutoff_weeks", "chronic_cutoff_weeks")}),
     )
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not ClinicPolicy.objects.exists()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if offsets_changed(formsets):
+            reminder_offsets_changed(None)  # the services that follow the default
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -6,9 +6,11 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import MaxLengthValidator
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import dates, phones, queries
+from .messaging import queue_email
 from .models import Location, Role, Service, User
 
 _BIGINT = 2**63
@@ -138,6 +140,21 @@ class AccountPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True)
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        """Through the outbox like every other message (retried, on the desk's failed list if it
+        never goes), rendered now because the link's token is made now. Django's save() calls this
+        once per matching account, so an unknown address still queues nothing."""
+        queue_email(
+            kind="password_reset",
+            to=to_email,
+            subject=" ".join(render_to_string(subject_template_name, context).split()),
+            text=render_to_string(email_template_name, context),
+            html=render_to_string(html_email_template_name, context) if html_email_template_name else "",
+            user=context["user"],
+        )
 
 
 class AuditFilterForm(forms.Form):

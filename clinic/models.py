@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import phones
+from .reminder_offsets import CHANNELS, DEFAULT_OFFSETS, MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES, Offset
 
 
 class Role(models.TextChoices):
@@ -309,10 +310,6 @@ class TimeOff(models.Model):
             raise ValidationError({"end": "Time off must end after it starts."})
 
 
-def default_reminder_offsets() -> list[int]:
-    return [48, 2]
-
-
 class ClinicPolicy(models.Model):
     """The clinic's rules. There is exactly one row (pk=1); use ClinicPolicy.get()."""
 
@@ -329,9 +326,6 @@ class ClinicPolicy(models.Model):
         default=24,
         validators=[MaxValueValidator(24 * 14)],
         help_text="Cancelling later than this is a late cancellation.",
-    )
-    reminder_offsets_hours = models.JSONField(
-        "reminder offsets (hours before)", default=default_reminder_offsets, help_text="For example [48, 2]."
     )
     acute_cutoff_weeks = models.PositiveSmallIntegerField(
         default=6, validators=[MaxValueValidator(520)], help_text="Symptoms shorter than this are acute."
@@ -368,16 +362,57 @@ class ClinicPolicy(models.Model):
         acute, chronic = self.acute_cutoff_weeks, self.chronic_cutoff_weeks
         if acute is not None and chronic is not None and chronic <= acute:
             raise ValidationError({"chronic_cutoff_weeks": "The chronic cut-off must be longer than the acute one."})
-        offsets = self.reminder_offsets_hours
-        if not isinstance(offsets, list) or not all(isinstance(o, int) and 0 < o <= 24 * 14 for o in offsets):
-            raise ValidationError(
-                {"reminder_offsets_hours": "Give a list of whole hours between 1 and 336, e.g. [48, 2]."}
-            )
 
     @classmethod
     def get(cls) -> ClinicPolicy:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, created = cls.objects.get_or_create(pk=1)
+        if created:  # a new clinic starts with the default reminders: email 48 h, SMS 2 h before
+            ReminderOffset.objects.bulk_create(
+                ReminderOffset(policy=obj, minutes_before=o.minutes, channel=o.channel) for o in DEFAULT_OFFSETS
+            )
         return obj
+
+
+def default_reminder_offsets() -> list[int]:
+    """The old field's default, still named by migration 0001."""
+    return [48, 2]
+
+
+class ReminderOffset(models.Model):
+    """One reminder before each appointment: "email 48 hours before". Rows with `policy` set are
+    the clinic's default; a service with rows of its own uses those instead (scheduling plans
+    them, scheduling.reminders says when they go out)."""
+
+    policy = models.ForeignKey(
+        ClinicPolicy, null=True, blank=True, on_delete=models.CASCADE, related_name="reminder_offsets"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.CASCADE, related_name="reminder_offsets"
+    )
+    minutes_before = models.PositiveIntegerField(
+        validators=[MinValueValidator(MIN_OFFSET_MINUTES), MaxValueValidator(MAX_OFFSET_MINUTES)]
+    )
+    channel = models.CharField(max_length=8, choices=CHANNELS)
+
+    class Meta:
+        ordering = ["-minutes_before", "channel"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(policy__isnull=True, service__isnull=False) | Q(policy__isnull=False, service__isnull=True),
+                name="reminderoffset_policy_or_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_before__gte=MIN_OFFSET_MINUTES, minutes_before__lte=MAX_OFFSET_MINUTES),
+                name="reminderoffset_sane_range",
+            ),
+            models.UniqueConstraint(fields=["policy", "minutes_before", "channel"], name="reminderoffset_policy_once"),
+            models.UniqueConstraint(
+                fields=["service", "minutes_before", "channel"], name="reminderoffset_service_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return Offset(self.minutes_before or 0, self.channel).describe()
 
 
 class JobHeartbeat(models.Model):

@@ -31,6 +31,7 @@ CLINIC_MANAGER_PERMISSIONS: frozenset[str] = frozenset(
     | _perms("workinghours", "view", "add", "change", "delete")
     | _perms("timeoff", "view", "add", "change", "delete")
     | _perms("clinicpolicy", "view", "change")
+    | _perms("reminderoffset", "view", "add", "change", "delete")
     | _perms("user", "view", "add", "change")
     | _perms("auditevent", "view")
     | _perms("acupuncturepoint", "view")

@@ -16,7 +16,7 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         # The lower apps (clinic, patients) queue their emails through clinic.messaging,
         # which cannot import scheduling: the outbox registers itself there.
-        from clinic.messaging import register_email_sink
+        from clinic.messaging import register_email_sink, register_reminder_replanner
         from patients.services.preferences import on_preferences_changed
 
         from .services.notifications import patient_preferences_applied, queue_rendered_email
@@ -24,3 +24,10 @@ class SchedulingConfig(AppConfig):
         register_email_sink(queue_rendered_email)
         # A change of message preferences withdraws or plans the patient's messages at once.
         on_preferences_changed(patient_preferences_applied)
+        register_reminder_replanner(_replan_after_commit)
+
+
+def _replan_after_commit(service_ids: list[int] | None) -> None:
+    from .tasks import replan_reminders  # tasks import the models
+
+    replan_reminders.delay_on_commit(service_ids)

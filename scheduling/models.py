@@ -265,6 +265,7 @@ class NotificationKind(models.TextChoices):
     LOGIN_EMAIL_CHANGED = "login_email_changed", "Login email changed"
     # The short answer to a patient's SMS reply ("C", "R", a question), sent to the number that wrote.
     SMS_REPLY_ACK = "sms_reply_ack", "Answer to an SMS reply"
+    PASSWORD_RESET = "password_reset", "Password reset link"
 
 
 class Notification(models.Model):

@@ -1,8 +1,9 @@
 """When reminders go out: pure functions of an appointment's start, the policy offsets and the
 location's zone (no database), so the DST and quiet-hours rules are tested on their own.
 
-Offsets count real elapsed hours before the start (a 48-hour reminder is 48 hours before, also
-across a DST change, so its local clock time may differ by an hour from the appointment's).
+Offsets (clinic.reminder_offsets: minutes before, and a channel) count real elapsed time before
+the start (a 48-hour reminder is 48 hours before, also across a DST change, so its local clock
+time may differ by an hour from the appointment's).
 """
 
 from __future__ import annotations
@@ -11,18 +12,27 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from clinic.reminder_offsets import DEFAULT_OFFSETS, EMAIL, SMS, Offset, offset_problem
+
+__all__ = ["DEFAULT_OFFSETS", "EMAIL", "SMS", "Offset", "PlannedReminder", "offset_problem", "plan_reminders"]
+
 QUIET_START = dt.time(21, 0)
 QUIET_END = dt.time(8, 0)
-# Offsets at least this long go by email; shorter ones by SMS when the patient has agreed to SMS.
-EMAIL_OFFSET_MIN_HOURS = 24
 
 
 @dataclass(frozen=True)
 class PlannedReminder:
-    offset_hours: int
-    channel: str
+    offset: Offset  # as planned: its channel is the one actually used
     send_at: dt.datetime
     not_after: dt.datetime
+
+    @property
+    def channel(self) -> str:
+        return self.offset.channel
+
+    @property
+    def key_part(self) -> str:
+        return f"{self.offset.label}:{self.offset.channel}"
 
 
 def send_window(offset: dt.timedelta) -> dt.timedelta:
@@ -54,29 +64,37 @@ def plan_reminders(
     *,
     start: dt.datetime,
     tz: ZoneInfo,
-    offsets_hours: list[int],
+    offsets: list[Offset],
     now: dt.datetime,
     sms_allowed: bool,
     email_allowed: bool,
 ) -> list[PlannedReminder]:
     """The reminders still worth sending for an appointment at `start`, booked or moved at `now`.
 
+    Each offset goes on its own channel; a patient who cannot get that channel (no consent, no
+    address) gets it on the other one if they can, and not at all otherwise. Two offsets that end
+    up the same (same time, same channel) are sent once.
+
     A reminder whose moment has already passed is not planned at all: a booking
     made 10 hours ahead gets no 48-hour reminder (its confirmation covers it).
     """
     start = start.astimezone(dt.UTC)  # aware arithmetic in a local zone is wall-clock, not elapsed time
-    planned = []
-    for hours in sorted(set(offsets_hours), reverse=True):
-        offset = dt.timedelta(hours=hours)
-        channel = "email" if hours >= EMAIL_OFFSET_MIN_HOURS or not sms_allowed else "sms"
-        if channel == "email" and not email_allowed:
-            if not sms_allowed:
+    allowed = {EMAIL: email_allowed, SMS: sms_allowed}
+    usable = set()
+    for o in offsets:
+        if not allowed.get(o.channel):
+            other = SMS if o.channel == EMAIL else EMAIL
+            if not allowed[other]:
                 continue
-            channel = "sms"
+            o = Offset(o.minutes, other)
+        usable.add(o)
+    planned = []
+    for o in sorted(usable, reverse=True):
+        offset = dt.timedelta(minutes=o.minutes)
         send_at = start - offset
-        if channel == "sms":
+        if o.channel == SMS:
             send_at = out_of_quiet_hours(send_at, tz, before=start)
         if send_at <= now:
             continue
-        planned.append(PlannedReminder(hours, channel, send_at, min(send_at + send_window(offset), start)))
+        planned.append(PlannedReminder(o, send_at, min(send_at + send_window(offset), start)))
     return planned

@@ -20,6 +20,12 @@ def dispatch_outbox() -> dict:
 
 
 @shared_task
+def replan_reminders(service_ids: list[int] | None = None) -> int:
+    """A manager changed reminder offsets: re-plan the booked future appointments they apply to."""
+    return services.reminders_replan(service_ids=service_ids)
+
+
+@shared_task
 def offer_freed_time(practitioner_id: int, location_id: int, start: str, end: str) -> int:
     """A cancel or reschedule freed a time: offer it to the waitlist."""
     offers = services.waitlist_offer_freed_time(

@@ -52,3 +52,21 @@ def queue_email(*, kind: str, to: str, subject: str, text: str, html: str = "", 
     if _email_sink is None:
         raise RuntimeError("No outbox registered: is the scheduling app installed?")
     return _email_sink(kind=kind, to=to, subject=subject, text=text, html=html, user=user)
+
+
+ReminderReplanner = Callable[[list[int] | None], object]
+_reminder_replanner: ReminderReplanner | None = None
+
+
+def register_reminder_replanner(replanner: ReminderReplanner) -> None:
+    """scheduling registers how it re-plans reminders (scheduling/apps.py), like the email sink."""
+    global _reminder_replanner
+    _reminder_replanner = replanner
+
+
+def reminder_offsets_changed(service_ids: list[int] | None) -> None:
+    """A manager changed reminder offsets (None: the clinic's default): queued reminders of booked
+    future appointments are planned again after commit."""
+    if _reminder_replanner is None:
+        raise RuntimeError("No reminder planner registered: is the scheduling app installed?")
+    _reminder_replanner(service_ids)

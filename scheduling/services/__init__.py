@@ -30,6 +30,8 @@ Public API (all keyword-only; each raises a BookingError subclass with a user-fa
     practitioner_calendar_token_rotate(*, practitioner) -> str
     outbox_enqueue(*, key, kind, recipient, channel="email", ..., scheduled_for=None) -> Notification
     appointment_reminders_plan(*, appointment, now=None) -> list[Notification]
+    reminder_offsets_for(service) -> list[reminders.Offset]     # the service's own, else the policy's default
+    reminders_replan(*, service_ids=None, now=None) -> int       # after a manager changed the offsets
     notification_resend(*, notification, by=None) / notification_mark_handled(*, notification, by=None)
     (sending is scheduling.dispatch.outbox_dispatch, run by beat every minute)
     sms_reply_receive(*, provider_message_id, from_number, body, now=None) -> SmsReply   # the SMS webhook
@@ -64,6 +66,8 @@ from .notifications import (
     notification_resend,
     notify_patient,
     outbox_enqueue,
+    reminder_offsets_for,
+    reminders_replan,
 )
 from .policy import (
     SelfBookDecision,
@@ -119,6 +123,8 @@ __all__ = [
     "notification_resend",
     "notify_patient",
     "outbox_enqueue",
+    "reminder_offsets_for",
+    "reminders_replan",
     "MAX_SEND_ATTEMPTS",
     "MAX_OFFERS_PER_FREED_TIME",
     "TransientSendError",

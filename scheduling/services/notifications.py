@@ -19,10 +19,11 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.audit import audit
-from clinic.models import ClinicPolicy, User
+from clinic.models import ClinicPolicy, ReminderOffset, Service, User
 from patients import message_prefs
 from patients.models import Patient
 
@@ -36,6 +37,7 @@ from ..models import (
     NotificationStatus,
     WaitlistOffer,
 )
+from .locking import locked_appointment
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +189,31 @@ def _series_appointments(appointment: Appointment, payload: dict | None) -> list
     return list(Appointment.objects.select_related("location", "service", "patient").filter(pk__in=ids))
 
 
-def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | None = None) -> list[Notification]:
+def reminder_offsets_for(service: Service, *, cache: dict | None = None) -> list[reminders.Offset]:
+    """The service's own reminder offsets, or the clinic policy's default when it has none, plus
+    the REMINDER_EXTRA_OFFSET_MINUTES email (a demo setting: 5 shows a reminder soon after booking)."""
+    if cache is not None and service.pk in cache:
+        return cache[service.pk]
+    rows = list(
+        ReminderOffset.objects.filter(Q(service=service) | Q(policy__isnull=False)).values_list(
+            "service_id", "minutes_before", "channel"
+        )
+    )
+    if not rows and not ClinicPolicy.objects.exists():
+        ClinicPolicy.get()  # a new clinic: creates the policy with its default reminders
+        return reminder_offsets_for(service, cache=cache)
+    own = [r for r in rows if r[0] == service.pk]
+    offsets = [reminders.Offset(minutes, channel) for _, minutes, channel in own or [r for r in rows if r[0] is None]]
+    if extra := settings.REMINDER_EXTRA_OFFSET_MINUTES:
+        offsets.append(reminders.Offset(extra, reminders.EMAIL))
+    if cache is not None:
+        cache[service.pk] = offsets
+    return offsets
+
+
+def appointment_reminders_plan(
+    *, appointment: Appointment, now: dt.datetime | None = None, offsets_cache: dict | None = None
+) -> list[Notification]:
     """Withdraw the appointment's pending reminders and, if it is still booked, plan new ones for
     its current time. Runs in the transaction of the change."""
     now = now or timezone.now()
@@ -206,38 +232,35 @@ def appointment_reminders_plan(*, appointment: Appointment, now: dt.datetime | N
     planned = reminders.plan_reminders(
         start=appointment.start,
         tz=tz,
-        offsets_hours=ClinicPolicy.get().reminder_offsets_hours,
+        offsets=reminder_offsets_for(appointment.service, cache=offsets_cache),
         now=now,
         sms_allowed=sms_ok,
         email_allowed=email_ok,
     )
-    if extra := settings.REMINDER_EXTRA_OFFSET_MINUTES:
-        send_at = appointment.start - dt.timedelta(minutes=extra)
-        if send_at > now and email_ok:
-            window = reminders.send_window(dt.timedelta(minutes=extra))
-            planned.append(reminders.PlannedReminder(0, "email", send_at, min(send_at + window, appointment.start)))
-
-    def label(r: reminders.PlannedReminder) -> str:
-        return f"{r.offset_hours}h" if r.offset_hours else f"{settings.REMINDER_EXTRA_OFFSET_MINUTES}m"
-
-    keys = {f"reminder:{prefix}:{label(r)}:{r.channel}" for r in planned} | {f"intake_pending:{prefix}"}
+    keys = {f"reminder:{prefix}:{r.key_part}" for r in planned} | {f"intake_pending:{prefix}"}
     _withdraw(timed.exclude(key__in=keys), "The appointment changed; its reminders were planned again.")
     rows = []
     for r in planned:
-        rows.append(
-            outbox_enqueue(
-                key=f"reminder:{prefix}:{label(r)}:{r.channel}",
-                kind=NotificationKind.REMINDER,
-                channel=r.channel,
-                recipient=patient.phone if r.channel == "sms" else patient.email,
-                patient=patient,
-                appointment=appointment,
-                payload={"start": stamp, "offset": label(r)},
-                scheduled_for=r.send_at,
-                not_after=r.not_after,
-                now=now,
-            )
+        recipient = patient.phone if r.channel == "sms" else patient.email
+        row = outbox_enqueue(
+            key=f"reminder:{prefix}:{r.key_part}",
+            kind=NotificationKind.REMINDER,
+            channel=r.channel,
+            recipient=recipient,
+            patient=patient,
+            appointment=appointment,
+            payload={"start": stamp, "offset": r.offset.label},
+            scheduled_for=r.send_at,
+            not_after=r.not_after,
+            now=now,
         )
+        if row.status == NotificationStatus.CANCELLED:
+            # Same appointment, same time, same offset: an offset the manager removed and then
+            # added back. Its withdrawn row is this reminder again (the key is unique).
+            row.status, row.recipient, row.last_error = NotificationStatus.PENDING, recipient, ""
+            row.scheduled_for, row.not_after = r.send_at, r.not_after
+            row.save(update_fields=["status", "recipient", "last_error", "scheduled_for", "not_after"])
+        rows.append(row)
     if appointment.service.kind == "initial" and message_prefs.may_send(
         patient, NotificationKind.INTAKE_PENDING, "email"
     ):
@@ -282,6 +305,31 @@ def patient_preferences_applied(patient: Patient, now: dt.datetime | None = None
             # in the queue (the unique key would otherwise keep it withdrawn).
             if n.status == NotificationStatus.CANCELLED and n.scheduled_for > now:
                 Notification.objects.filter(pk=n.pk).update(status=NotificationStatus.PENDING, last_error="")
+
+
+def reminders_replan(*, service_ids: list[int] | None = None, now: dt.datetime | None = None) -> int:
+    """The reminder offsets changed: plan the reminders of every booked future appointment of
+    these services again (None: the services that follow the clinic's default), as if each had
+    just been moved to its own time. Pending reminders for removed offsets are withdrawn, new
+    offsets are planned unless their moment has passed, unchanged ones keep their row (same key).
+
+    One short transaction per appointment, under its row lock: a booking change at the same
+    moment either happens first (and we plan for its new time) or waits and re-plans after us.
+    Returns the number of appointments re-planned.
+    """
+    now = now or timezone.now()
+    appts = Appointment.objects.filter(status=AppointmentStatus.BOOKED, start__gt=now)
+    if service_ids is None:
+        appts = appts.filter(service__in=Service.objects.filter(reminder_offsets__isnull=True))
+    else:
+        appts = appts.filter(service_id__in=service_ids)
+    cache: dict = {}
+    ids = list(appts.order_by("start").values_list("pk", flat=True))
+    for pk in ids:
+        with transaction.atomic():
+            appt = locked_appointment(Appointment(pk=pk))
+            appointment_reminders_plan(appointment=appt, now=now, offsets_cache=cache)
+    return len(ids)
 
 
 @transaction.atomic

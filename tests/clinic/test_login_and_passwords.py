@@ -6,6 +6,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
+from scheduling import dispatch
+from scheduling.models import Notification, NotificationKind, NotificationStatus
 from tests.factories import TEST_PASSWORD
 
 NEW_PASSWORD = "amber-window-pelican-77"
@@ -55,11 +57,26 @@ def _reset_link(message) -> str:
     return match.group(1)
 
 
+def _request_reset(client, email):
+    """Ask for a reset link, then let the dispatcher send what the request queued."""
+    response = client.post(reverse("password_reset"), {"email": email})
+    dispatch.outbox_dispatch()
+    return response
+
+
 def test_a_forgotten_password_is_reset_by_email_end_to_end(client, patient):
     response = client.post(reverse("password_reset"), {"email": "Pat@Example.org"})
     assert response["Location"] == reverse("password_reset_done")
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    # The request only queues the message, in the outbox like every other one.
+    row = Notification.objects.get(kind=NotificationKind.PASSWORD_RESET)
+    assert row.recipient == "pat@example.org" and row.user == patient.user and row.status == NotificationStatus.PENDING
+    assert mail.outbox == []
+
+    assert dispatch.outbox_dispatch().sent == 1
+    assert dispatch.outbox_dispatch().sent == 0
+    row.refresh_from_db()
+    assert row.status == NotificationStatus.SENT
+    (message,) = mail.outbox
     assert message.to == ["pat@example.org"]
     assert "Choose a new Acuclinic password" in message.subject
 
@@ -79,14 +96,27 @@ def test_a_forgotten_password_is_reset_by_email_end_to_end(client, patient):
     assert "This link has already been used or has expired" in reused.content.decode()
 
 
-def test_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client, db):
-    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
-    assert response["Location"] == reverse("password_reset_done")
-    assert mail.outbox == []
+def test_a_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client, patient):
+    known = client.post(reverse("password_reset"), {"email": "pat@example.org"})
+    Notification.objects.all().delete()
+    unknown = _request_reset(client, "nobody@example.org")
+    assert unknown["Location"] == known["Location"] == reverse("password_reset_done")
+    assert not Notification.objects.exists() and mail.outbox == []
+
+
+def test_a_reset_link_that_fails_to_send_is_retried_and_lands_on_the_desks_list(client, patient, monkeypatch):
+    def smtp_down(self, fail_silently=False):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", smtp_down)
+    client.post(reverse("password_reset"), {"email": "pat@example.org"})
+    dispatch.outbox_dispatch()
+    row = Notification.objects.get(kind=NotificationKind.PASSWORD_RESET)
+    assert row.status == NotificationStatus.PENDING and row.attempts == 1 and "smtp down" in row.last_error
 
 
 def test_a_weak_new_password_is_refused_on_the_reset_page(client, patient):
-    client.post(reverse("password_reset"), {"email": "pat@example.org"})
+    _request_reset(client, "pat@example.org")
     form_url = client.get(_reset_link(mail.outbox[0]))["Location"]
     response = client.post(form_url, {"new_password1": "short", "new_password2": "short"})
     assert response.status_code == 200

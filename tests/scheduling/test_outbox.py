@@ -257,3 +257,91 @@ def test_an_initial_consultation_brings_an_intake_reminder_three_days_before(cli
 def test_no_intake_reminder_when_booked_inside_three_days(clinic, initial_service):
     appt = book(clinic, local(clinic, 2, 10), f.PatientFactory(), service=initial_service)
     assert not Notification.objects.filter(appointment=appt, kind=NotificationKind.INTAKE_PENDING).exists()
+
+
+def set_offsets(*, service=None, offsets):
+    """The manager's rows: a service's own list, or (service None) the clinic's default."""
+    from clinic.models import ClinicPolicy, ReminderOffset
+
+    owner = {"service": service} if service else {"policy": ClinicPolicy.get()}
+    ReminderOffset.objects.filter(**owner).delete()
+    for minutes, channel in offsets:
+        ReminderOffset.objects.create(minutes_before=minutes, channel=channel, **owner)
+
+
+def test_a_service_with_its_own_offsets_uses_them_and_the_others_keep_the_default(clinic, frozen_clock):
+    patient = f.PatientFactory(consent_sms=True, phone="+447700900123")
+    quick = f.ServiceFactory(name="Quick check", duration_minutes=30)
+    clinic.practitioner.services.add(quick)
+    set_offsets(service=quick, offsets=[(24 * 60, "sms"), (30, "email")])
+    own = book(clinic, local(clinic, 5, 14), patient, service=quick)
+    default = book(clinic, local(clinic, 6, 14), patient)
+    assert [(n.channel, own.start - n.scheduled_for) for n in reminders(own)] == [
+        ("sms", dt.timedelta(hours=24)),
+        ("email", dt.timedelta(minutes=30)),
+    ]
+    assert [(n.channel, default.start - n.scheduled_for) for n in reminders(default)] == [
+        ("email", dt.timedelta(hours=48)),
+        ("sms", dt.timedelta(hours=2)),
+    ]
+
+
+def test_changed_offsets_replan_booked_future_appointments_and_only_those(clinic, patient, frozen_clock):
+    soon = booked(clinic, local(clinic, 5, 10), patient)
+    later = booked(clinic, local(clinic, 9, 10), f.PatientFactory())
+    cancelled = book(clinic, local(clinic, 7, 10), f.PatientFactory())
+    services.appointment_cancel(appointment=cancelled)
+    kept = reminders(later).get(scheduled_for=later.start - dt.timedelta(hours=48))
+    frozen_clock.move_to(local(clinic, 2, 11))  # 72 hours before `soon` has passed, 48 hours not yet
+
+    set_offsets(offsets=[(48 * 60, "email"), (72 * 60, "email"), (15, "email")])  # 2 h out, 72 h and 15 min in
+    assert services.reminders_replan() == 2
+
+    pending = {
+        a: [a.start - n.scheduled_for for n in reminders(a, status=NotificationStatus.PENDING)] for a in (soon, later)
+    }
+    assert pending[later] == [dt.timedelta(hours=72), dt.timedelta(hours=48), dt.timedelta(minutes=15)]
+    # `soon`: its 48-hour reminder stays pending as it was; 72 hours has passed, so it is not added.
+    assert pending[soon] == [dt.timedelta(hours=48), dt.timedelta(minutes=15)]
+    assert reminders(later).get(scheduled_for=later.start - dt.timedelta(hours=48)).pk == kept.pk
+    assert (
+        reminders(later, scheduled_for=later.start - dt.timedelta(hours=2)).get().status == NotificationStatus.CANCELLED
+    )
+    assert not reminders(cancelled, status=NotificationStatus.PENDING).exists()
+
+    for before in (dt.timedelta(hours=72), dt.timedelta(hours=48), dt.timedelta(minutes=15)):
+        frozen_clock.move_to(later.start - before + dt.timedelta(seconds=5))
+        dispatch.outbox_dispatch()
+    assert reminders(later, status=NotificationStatus.SENT).count() == 3  # 72 h, 48 h and 15 min, each once
+
+
+def test_the_extra_demo_offset_still_adds_one_email_minutes_before(clinic, patient, settings, frozen_clock):
+    settings.REMINDER_EXTRA_OFFSET_MINUTES = 5
+    appt = booked(clinic, local(clinic, 0, 9), patient)  # booked at 08:00 for 09:00
+    extra = reminders(appt).get(key__endswith=":5m:email")
+    assert extra.scheduled_for == appt.start - dt.timedelta(minutes=5) and extra.not_after == appt.start
+    frozen_clock.move_to(extra.scheduled_for - dt.timedelta(seconds=30))
+    dispatch.outbox_dispatch()
+    assert mail.outbox == []
+    frozen_clock.move_to(extra.scheduled_for + dt.timedelta(seconds=30))
+    dispatch.outbox_dispatch()
+    dispatch.outbox_dispatch()
+    (email,) = mail.outbox
+    assert "09:00 GMT" in email.body
+
+
+def test_an_offset_removed_and_added_back_is_pending_again_and_sent_once(clinic, patient, frozen_clock):
+    appt = booked(clinic, local(clinic, 5, 10), patient)
+    set_offsets(offsets=[(48 * 60, "email")])
+    services.reminders_replan()
+    assert reminders(appt, status=NotificationStatus.PENDING).count() == 1
+    set_offsets(offsets=[(48 * 60, "email"), (120, "sms")])  # the SMS falls back to email: no SMS consent
+    services.reminders_replan()
+    assert [appt.start - n.scheduled_for for n in reminders(appt, status=NotificationStatus.PENDING)] == [
+        dt.timedelta(hours=48),
+        dt.timedelta(hours=2),
+    ]
+    frozen_clock.move_to(appt.start - dt.timedelta(hours=2) + dt.timedelta(seconds=5))
+    dispatch.outbox_dispatch()
+    dispatch.outbox_dispatch()
+    assert len(mail.outbox) == 1 and reminders(appt, status=NotificationStatus.SENT).count() == 1
