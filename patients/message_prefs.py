@@ -30,6 +30,7 @@ ESSENTIAL_KINDS = frozenset(
         "patient_invite",
         "email_verify",
         "login_email_changed",
+        "password_reset",
         # The answer to a text the patient has just sent us (never after an opt-out word).
         "sms_reply_ack",
     }
