@@ -20,6 +20,7 @@ from clinic.models import ClinicPolicy
 from patients import queries as patient_queries
 from patients import services as patient_services
 from patients.models import Patient
+from patients.queries.search import SearchError, find_patients
 
 from . import desk_queries, queries, services
 from .desk_forms import CallerForm, DeskBookingForm, DeskConfirmForm, PatientSearchForm
@@ -64,7 +65,14 @@ def book(request: HttpRequest) -> HttpResponse:
         search = PatientSearchForm(request.GET)
         search.is_valid()
         q = search.cleaned_data.get("q", "")
-        results = patient_queries.with_intake_status(patient_queries.patient_search(q)) if q else []
+        try:  # the one patient search: typos, partial phones in any format, dates of birth, best first
+            found = find_patients(q) if q else []
+        except SearchError as exc:
+            search.add_error("q", exc.message)
+            found = []
+        if search.errors:  # keep what was typed in the box, minus what no page can show
+            q = request.GET.get("q", "").replace("\x00", "")[:100]
+        results = patient_queries.with_intake_status(found) if found else []
         return render(
             request,
             "scheduling/desk/book_find.html",
