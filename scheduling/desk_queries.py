@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, cast
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
@@ -22,6 +23,7 @@ from patients.queries import intake_statuses
 
 from . import availability as av
 from . import queries, rules
+from .desk_board import with_board_flags
 from .models import Appointment, AppointmentStatus
 
 
@@ -82,7 +84,12 @@ class Cell:
     hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
     off_spans: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
-    appointments: list[Appointment] = field(default_factory=list)
+    appointments: list = field(default_factory=list)  # Appointment, or desk_week.Block on the week view
+
+    @property
+    def hours_label(self) -> str:
+        """ "09:00–13:00, 14:00–18:00" (wall-clock times at the location)."""
+        return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in self.hours)
 
 
 @dataclass
@@ -130,30 +137,41 @@ def schedule(
     practitioner_id: int | None = None,
     by: str = "practitioner",
     include_cancelled: bool = False,
+    compact_urls: str | None = None,
 ) -> dict:
     """The schedule of `location` from `first` to `last` (local dates, inclusive).
 
     Lanes are practitioners (who work here on any of the days, or have an appointment here) or,
-    with by="room", the location's rooms. Queries: appointments (1), intake badges (3), hours (1),
-    time off (1), rooms (1, by room only); independent of the number of appointments.
+    with by="room", the location's rooms. Queries: appointments with the board's flags (1), intake
+    badges (1), hours (1), time off (1), rooms (1, by room only), practitioners who booked here
+    without working hours here (1, only when there are any); independent of the number of
+    appointments.
+
+    With `compact_urls` (the appointment page's URL prefix), the appointments are the week view's
+    formatted blocks (scheduling.desk_week), not model instances; by practitioner only.
     """
     tz = location.tz
     start, end = day_bounds(location, first, last)
     days = _days(first, last)
     weekdays = {d.weekday() for d in days}
 
-    appts = list(
-        with_plan_progress(
-            queries.appointments_between(
-                start=start,
-                end=end,
-                location=location,
-                practitioner_id=practitioner_id,
-                include_cancelled=include_cancelled,
-            )
-        )
+    qs = queries.appointments_between(
+        start=start,
+        end=end,
+        location=location,
+        practitioner_id=practitioner_id,
+        include_cancelled=include_cancelled,
     )
-    attach_intake_status(appts)
+    appts: list[Any]  # Appointment, or desk_week.Block with compact_urls
+    if compact_urls is not None:
+        from .desk_week import week_blocks  # desk_week imports desk_board, which needs this module lazily
+
+        if by == "room":
+            raise ValueError("The compact blocks are laid out by practitioner.")
+        appts = cast(list[Any], week_blocks(qs, tz=tz, url_prefix=compact_urls))
+    else:
+        appts = list(with_board_flags(with_plan_progress(qs)))
+        attach_intake_status(appts)
 
     hours_qs = WorkingHours.objects.filter(location=location, practitioner__active=True, weekday__in=weekdays)
     if practitioner_id is not None:
@@ -163,8 +181,11 @@ def schedule(
     practitioners: dict[int, PractitionerProfile] = {}
     for h in hours:
         practitioners.setdefault(h.practitioner_id, h.practitioner)
-    for a in appts:
-        practitioners.setdefault(a.practitioner_id, a.practitioner)
+    if compact_urls is None:
+        for a in appts:
+            practitioners.setdefault(a.practitioner_id, a.practitioner)
+    elif missing := {a.practitioner_id for a in appts} - set(practitioners):
+        practitioners.update(PractitionerProfile.objects.select_related("user").in_bulk(missing))
 
     lanes: dict[str, Lane] = {}
     if by == "room":
@@ -252,18 +273,17 @@ def slot_check(
 def desk_appointment(pk: int) -> Appointment:
     """An appointment with everything its desk page shows (raises Appointment.DoesNotExist)."""
     return (
-        with_plan_progress(
-            Appointment.objects.select_related(
-                "service",
-                "location",
-                "room",
-                "practitioner__user",
-                "patient",
-                "booked_by",
-                "cancelled_by",
-                "checked_in_by",
-                "no_show_by",
-            )
+        with_board_flags(with_plan_progress(Appointment.objects.all()))
+        .select_related(
+            "service",
+            "location",
+            "room",
+            "practitioner__user",
+            "patient",
+            "booked_by",
+            "cancelled_by",
+            "checked_in_by",
+            "no_show_by",
         )
         .prefetch_related("changes__changed_by", "changes__old_practitioner__user", "changes__new_practitioner__user")
         .get(pk=pk)

@@ -60,6 +60,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     else:
         first = last = day
         step = dt.timedelta(days=1)
+    # One reverse() for the week's hundreds of links, not one per block.
+    appt_url_prefix = reverse("scheduling:desk_appointment", args=[0])[:-2]
     grid = desk_queries.schedule(
         location=location,
         first=first,
@@ -67,9 +69,11 @@ def schedule(request: HttpRequest) -> HttpResponse:
         practitioner_id=practitioner.pk if practitioner else None,
         by="room" if view == "day" and by == "room" else "practitioner",
         include_cancelled=bool(data.get("cancelled")),
+        compact_urls=appt_url_prefix if view == "week" else None,  # the week's blocks link to their page
     )
-    desk_queries.annotate_actions(grid["appointments"], now)
-    desk_board.attach_flags(grid["appointments"])
+    if view != "week":  # the week's blocks carry no buttons: actions happen on the day view
+        desk_queries.annotate_actions(grid["appointments"], now)
+        desk_board.attach_flags(grid["appointments"])
     move = _move_target(request.GET.get("move"), now)
     if view == "day" and by != "room":
         _add_slots(grid["lanes"], location=location, day=day, now=now, move=move)
@@ -94,8 +98,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         today_url="?" + urlencode(base),
         day_url_base="?" + urlencode({**base, "view": "day"}),
         book_url=reverse("scheduling:desk_book"),
-        # One reverse() for the week's hundreds of links, not one per block.
-        appt_url_prefix=reverse("scheduling:desk_appointment", args=[0])[:-2],
+        appt_url_prefix=appt_url_prefix,
         here=request.get_full_path(),
         move=move,
         cancel_move_url="?" + urlencode({k: v for k, v in base.items() if k != "move"} | {"day": day.isoformat()}),
