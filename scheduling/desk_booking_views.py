@@ -34,7 +34,9 @@ def _book_url(**params) -> str:
     return f"{reverse('scheduling:desk_book')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
 
-def _confirm_url(*, patient, service, location, practitioner_id: int, start: dt.datetime, override: bool, any_: bool):
+def _confirm_url(
+    *, patient, service, location, practitioner_id: int, start: dt.datetime, override: bool, any_: bool, room=None
+):
     query = {
         "patient": patient.pk,
         "service": service.pk,
@@ -42,6 +44,8 @@ def _confirm_url(*, patient, service, location, practitioner_id: int, start: dt.
         "practitioner": practitioner_id,
         "start": start.isoformat(),
     }
+    if room is not None:
+        query["room"] = room.pk
     if override:
         query["override"] = "on"
     if any_:
@@ -105,20 +109,33 @@ def book(request: HttpRequest) -> HttpResponse:
         ctx["is_new"] = facts.is_new
         ctx["refusal"] = booking_refusal(facts, service, online=False)
     ctx["location"] = location
-    if service and location and practitioner and data.get("start") and not ctx.get("refusal"):
-        # Booked from an empty cell of the board: that practitioner and time, straight to confirm.
+    room, chosen_start = data.get("room"), data.get("start")
+    if service and location and room and chosen_start and not practitioner and not ctx.get("refusal"):
+        # An empty cell of the rooms view: whoever offers the service and is free then, in that room.
+        practitioner = desk_queries.free_practitioner_at(
+            service=service, location=location, start=chosen_start, room=room, override_notice=override
+        )
+        if practitioner is None:
+            ctx["room_refusal"] = (
+                f"Nobody who offers {service.name} is free at {local_when(chosen_start, location.tz)} "
+                f"in {room.name}. Choose another time below."
+            )
+    if service and location and practitioner and chosen_start and not ctx.get("refusal"):
+        # Booked from an empty cell of the board: that practitioner (and room) and time, straight to confirm.
         return redirect(
             _confirm_url(
                 patient=patient,
                 service=service,
                 location=location,
                 practitioner_id=practitioner.pk,
-                start=data["start"],
+                start=chosen_start,
                 override=override,
-                any_=False,
+                any_=room is not None and data.get("practitioner") is None,
+                room=room,
             )
         )
-    ctx["start"] = request.GET.get("start", "") if data.get("start") else ""
+    ctx["start"] = request.GET.get("start", "") if chosen_start and "room_refusal" not in ctx else ""
+    ctx["room"] = room
     if service and location:
         ctx["practitioners"] = list(queries.practitioners_for(service=service, location=location))
         ctx["practitioner"] = practitioner
@@ -154,7 +171,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _carry(source) -> dict:
     """Booking choices made before the caller was found (e.g. from the schedule), kept across steps."""
-    return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start") if source.get(k)}
+    return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start", "room") if source.get(k)}
 
 
 @access.role_required(STAFF)

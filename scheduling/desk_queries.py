@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, cast
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -125,6 +125,16 @@ def _off_label(start: dt.datetime, end: dt.datetime, day: dt.date, tz, reason: s
     return f"{label} ({reason})" if reason else label
 
 
+def _merged(spans: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
+    out: list[tuple[dt.time, dt.time]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -195,6 +205,11 @@ def schedule(
             lanes[f"r{r.pk}"] = Lane(key=f"r{r.pk}", title=r.name, room=r)
         for a in appts:
             lanes[f"r{a.room_id}"].cell(a.start.astimezone(tz).date()).appointments.append(a)
+        # A room can be booked while anyone works at the location: its empty cells span those hours.
+        for d in days:
+            open_hours = _merged([(h.start, h.end) for h in hours if h.weekday == d.weekday()])
+            for lane in lanes.values():
+                lane.cell(d).hours = list(open_hours)
     else:
         for p in sorted(practitioners.values(), key=lambda p: p.user.full_name):
             lanes[f"p{p.pk}"] = Lane(key=f"p{p.pk}", title=p.user.full_name, practitioner=p)
@@ -265,6 +280,38 @@ def slot_check(
     problem, free = av.check_start(schedule_, rules=inputs.rules, rooms=inputs.rooms, start=start)
     rooms = {r.pk: r for r in Room.objects.filter(pk__in=free)} if free else {}
     return problem, [rooms[i] for i in free if i in rooms]
+
+
+def free_practitioner_at(
+    *,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    room: Room,
+    override_notice: bool = False,
+    now: dt.datetime | None = None,
+) -> PractitionerProfile | None:
+    """Who can see the caller at `start` in `room` (booked from an empty cell of the rooms view):
+    the first practitioner, by name, who offers `service` here and is free then with that room free."""
+    now = now or timezone.now()
+    day = start.astimezone(location.tz).date()
+    inputs = queries.availability_inputs(
+        service=service,
+        location=location,
+        date_from=day,
+        date_to=day,
+        practitioner_ids=None,
+        now=now,
+        override_notice=override_notice,
+    )
+    free = []
+    for pid, schedule_ in inputs.by_id().items():
+        problem, rooms = av.check_start(schedule_, rules=inputs.rules, rooms=inputs.rooms, start=start)
+        if problem is None and room.pk in rooms:
+            free.append(pid)
+    if not free:
+        return None
+    return PractitionerProfile.objects.select_related("user").filter(pk__in=free).order_by("user__full_name").first()
 
 
 # --- one appointment -------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         desk_queries.annotate_actions(grid["appointments"], now)
         desk_board.attach_flags(grid["appointments"])
     move = _move_target(request.GET.get("move"), now)
-    if view == "day" and by != "room":
+    if view == "day":
         _add_slots(grid["lanes"], location=location, day=day, now=now, move=move)
     base = {"location": location.pk, "view": view, "by": by}
     if move:
@@ -116,7 +116,9 @@ def _move_target(raw: str | None, now: dt.datetime) -> Appointment | None:
 
 
 def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, move: Appointment | None) -> None:
-    """The day's rows per practitioner; an empty cell links to booking (or to moving) at its time."""
+    """The day's rows per practitioner (or room); an empty cell links to booking (or to moving) at
+    its time, with that practitioner (or in that room)."""
+    base = reverse("scheduling:desk_reschedule", args=[move.pk]) if move else reverse("scheduling:desk_book")
     for lane in lanes:
         c = lane.first_cell
         lane.slots = desk_board.day_slots(
@@ -126,15 +128,13 @@ def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, mov
             slot.free = slot.free and slot.start > now
             if not slot.free:
                 continue
+            who = {"room": lane.room.pk} if lane.room else {"practitioner": lane.practitioner.pk}
             query = {
-                "practitioner": lane.practitioner.pk,
+                **who,
                 "day": day.isoformat(),
                 "start": slot.start.astimezone(dt.UTC).isoformat(),
             }
-            if move:
-                slot.url = reverse("scheduling:desk_reschedule", args=[move.pk]) + "?" + urlencode(query)
-            else:
-                slot.url = reverse("scheduling:desk_book") + "?" + urlencode({"location": location.pk, **query})
+            slot.url = base + "?" + urlencode(query if move else {"location": location.pk, **query})
 
 
 @access.role_required(STAFF)

@@ -150,6 +150,59 @@ def test_an_empty_cell_books_that_practitioner_at_that_time(front_desk_client, n
     assert "11:15" not in empty_cells(day_page(front_desk_client, ny))
 
 
+def test_an_empty_cell_of_the_rooms_view_books_that_room_at_that_time(front_desk_client, ny):
+    caller = f.PatientFactory(full_name="Room Caller")
+    room = ny.rooms[1]
+    book(ny, hour=11, room=ny.rooms[0])  # the practitioner is busy 11:00-11:45 (in the other room)
+    html = day_page(front_desk_client, ny, by="room")
+    lane = html.split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    assert "11:15" in empty_cells(lane)
+    link = cell_link(lane, "12:00")
+    assert f"room={room.pk}" in link and "practitioner=" not in link
+
+    find = front_desk_client.get(link)  # who is calling? (the room and time are carried along)
+    assert f'name="room" value="{room.pk}"' in find.content.decode()
+    busy = front_desk_client.get(cell_link(lane, "11:15") + f"&patient={caller.pk}&service={ny.service.pk}")
+    assert busy.status_code == 200 and 'data-testid="room-refused"' in busy.content.decode()  # nobody free then
+    chosen = front_desk_client.get(link + f"&patient={caller.pk}&service={ny.service.pk}")
+    assert chosen.status_code == 302 and "/desk/book/confirm/" in chosen["Location"]
+    confirm = front_desk_client.get(chosen["Location"]).content.decode()
+    assert re.search(rf'<option value="{room.pk}" selected>', confirm)
+    assert ny.practitioner.user.full_name in confirm
+    booked = front_desk_client.post(
+        reverse("scheduling:desk_book_confirm"),
+        {
+            "patient": caller.pk,
+            "service": ny.service.pk,
+            "location": ny.location.pk,
+            "practitioner": ny.practitioner.pk,
+            "start": "2026-03-10T12:00:00-04:00",
+            "room": room.pk,
+        },
+    )
+
+    assert booked.status_code == 302
+    appt = Appointment.objects.get(patient=caller)
+    assert appt.room == room and appt.start == dt.datetime(2026, 3, 10, 12, tzinfo=NY)
+    lane = day_page(front_desk_client, ny, by="room").split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    assert "12:00" not in empty_cells(lane) and "Room Caller" in lane
+
+
+def test_a_room_from_another_location_is_not_booked_and_not_a_500(front_desk_client, ny):
+    other = f.bookable_setup(tz="Europe/London")
+    html = front_desk_client.get(
+        reverse("scheduling:desk_book"),
+        {
+            "patient": f.PatientFactory().pk,
+            "service": ny.service.pk,
+            "location": ny.location.pk,
+            "room": other.rooms[0].pk,
+            "start": "2026-03-10T12:00:00-04:00",
+        },
+    )
+    assert html.status_code == 200 and 'data-testid="chosen-start"' in html.content.decode()  # not sent to confirm
+
+
 def test_the_book_page_keeps_the_chosen_time_until_the_service_is_picked(front_desk_client, ny):
     caller = f.PatientFactory()
     link = cell_link(day_page(front_desk_client, ny), "11:15")
