@@ -113,6 +113,8 @@ class Slot:
     appointments: list[Appointment] = field(default_factory=list)
     free: bool = False
     busy: bool = False
+    url: str = ""  # an empty cell's link: book (or move) at this time
+    move_query: str = ""  # ...and what dropping a dragged block here sends to its reschedule page
 
 
 def day_slots(

@@ -134,7 +134,9 @@ def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, mov
                 "day": day.isoformat(),
                 "start": slot.start.astimezone(dt.UTC).isoformat(),
             }
-            slot.url = base + "?" + urlencode(query if move else {"location": location.pk, **query})
+            # What a drop of a dragged block here posts to its reschedule page (static/acuclinic/board_drag.js).
+            slot.move_query = urlencode(query)
+            slot.url = base + "?" + (slot.move_query if move else urlencode({"location": location.pk, **query}))
 
 
 @access.role_required(STAFF)
