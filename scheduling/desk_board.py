@@ -112,6 +112,7 @@ class Slot:
     start: dt.datetime
     appointments: list[Appointment] = field(default_factory=list)
     free: bool = False
+    time: str = ""  # "09:15": the row's wall-clock time (formatted once, not by a filter per use)
     busy: bool = False
     url: str = ""  # an empty cell's link: book (or move) at this time
     move_query: str = ""  # ...and what dropping a dragged block here sends to its reschedule page
@@ -149,7 +150,7 @@ def day_slots(
         start = dt.datetime.combine(day, wall, tzinfo=tz)
         start = start.astimezone(dt.UTC).astimezone(tz)  # a wall time that does not exist moves on
         slot_end = start + dt.timedelta(minutes=step)
-        slot = Slot(start=start)
+        slot = Slot(start=start, time=f"{start:%H:%M}")
         slot.appointments = [
             a for a, s in zip(appointments, local_starts, strict=True) if s.date() == day and _row_of(s, step) == wall
         ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Location, PractitionerProfile, Room, Service, TimeOff, WorkingHours
@@ -65,13 +66,30 @@ def attach_intake_status(appointments: Iterable[Appointment]) -> None:
         a.patient.intake_status = statuses.get(a.patient_id)
 
 
+_PK = 987654321  # a placeholder id: each URL is reversed once per call, then filled in per appointment
+
+
+def _url_pattern(name: str, *args: str) -> tuple[str, str]:
+    prefix, suffix = reverse(name, args=[_PK, *args]).split(str(_PK))
+    return prefix, suffix
+
+
 def annotate_actions(appointments: Iterable[Appointment], now: dt.datetime) -> None:
-    """Which buttons each appointment gets: the rules the services enforce (scheduling.rules)."""
+    """Which buttons each appointment gets: the rules the services enforce (scheduling.rules), and
+    their URLs (`.urls`), reversed once for the whole board instead of ~5 {% url %} per block."""
+    patterns = {
+        "page": _url_pattern("scheduling:desk_appointment"),
+        "move": _url_pattern("scheduling:desk_reschedule"),
+        "check_in": _url_pattern("scheduling:desk_board_action", "check-in"),
+        "no_show": _url_pattern("scheduling:desk_board_action", "no-show"),
+        "cancel": _url_pattern("scheduling:desk_board_action", "cancel"),
+    }
     for a in appointments:
         a.can_check_in = not rules.check_in_refusal(a, now)
         a.can_no_show = not rules.no_show_refusal(a, now)
         a.can_cancel = not rules.cancel_refusal(a, now)
         a.can_change = not rules.move_refusal(a, now) and a.can_cancel
+        a.urls = {key: f"{prefix}{a.pk}{suffix}" for key, (prefix, suffix) in patterns.items()}
 
 
 # --- the schedule ----------------------------------------------------------------------------
