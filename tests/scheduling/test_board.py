@@ -225,6 +225,22 @@ def test_moving_picks_the_new_time_on_the_board(front_desk_client, ny):
     assert appt.start == dt.datetime(2026, 3, 10, 14, tzinfo=NY)
 
 
+def test_moving_on_the_rooms_view_picks_the_new_time_and_room(front_desk_client, ny):
+    appt = book(ny, hour=10)
+    room = ny.rooms[1]
+    html = day_page(front_desk_client, ny, by="room", move=appt.pk)
+    lane = html.split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    link = cell_link(lane, "14:00")
+    assert link.startswith(reverse("scheduling:desk_reschedule", args=[appt.pk])) and f"room={room.pk}" in link
+
+    page = front_desk_client.get(link).content.decode()
+    assert re.search(rf'<option value="{room.pk}" selected>', page)
+    moved = front_desk_client.post(link, {"start": "2026-03-10T14:00:00-04:00", "room": room.pk, "reason": "Quieter"})
+    assert moved.status_code == 302
+    appt.refresh_from_db()
+    assert appt.start == dt.datetime(2026, 3, 10, 14, tzinfo=NY) and appt.room == room
+
+
 def test_past_times_are_not_offered(front_desk_client, ny):
     with time_machine.travel(dt.datetime(2026, 3, 10, 16, 0, tzinfo=dt.UTC), tick=False):  # 12:00 in New York
         cells = empty_cells(day_page(front_desk_client, ny))
