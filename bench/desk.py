@@ -6,7 +6,8 @@
 Cases (the front desk user of bench/generate.py, the data's "today", bench/run.py's measure()):
   W   the week view page for the busiest location (London, 9 practitioners): GET /schedule/?view=week
       through django.test.Client (session, middleware, view, templates);
-  W0  the same week's reads alone: desk_queries.schedule() + intake badges + board flags;
+  W0  the same week's reads alone: desk_queries.schedule() as the week view calls it (blocks with flags
+      and intake badges, formatted);
   D   the day view page (time grid with empty cells) for the same location;
   S1  search "Jonh Smyth" (typos): patients.queries.search.find_patients;
   S2  search a partial phone in another format ("7700 9001");
@@ -39,7 +40,7 @@ def run(args) -> dict:
     from clinic.models import Location, Role, User
     from patients.models import Patient
     from patients.queries.search import find_patients
-    from scheduling import desk_board, desk_queries
+    from scheduling import desk_queries
 
     now = dt.datetime.fromisoformat(f"{common.ANCHOR_DATE}T{common.ANCHOR_UTC_TIME}+00:00")
     results: dict = {}
@@ -61,8 +62,9 @@ def run(args) -> dict:
 
         def week_reads():
             first = desk_queries.week_start(dt.date.fromisoformat(day))
-            grid = desk_queries.schedule(location=location, first=first, last=first + dt.timedelta(days=6))
-            desk_board.attach_flags(grid["appointments"])
+            grid = desk_queries.schedule(
+                location=location, first=first, last=first + dt.timedelta(days=6), compact_urls="/a/"
+            )
             return {"appointments": len(grid["appointments"]), "lanes": len(grid["lanes"])}
 
         sample = Patient.objects.filter(archived=False).exclude(phone="").order_by("pk")[500]

@@ -1,8 +1,8 @@
 """The front-desk board: flags on each block, the time grid of a day with its empty cells, the
 state token that keeps a stale page from undoing someone else's change, and today's arrivals.
 
-Reads run in a fixed number of queries (one per flag kind, whatever the number of appointments);
-the grid is pure. Nothing clinical: a red flag shows only as the intake badge's "Needs review".
+The flags are columns of the appointments' own query (with_board_flags), whatever the number of
+appointments; the grid is pure. Nothing clinical: a red flag shows only as the intake badge's "Needs review".
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from clinic.models import Location, User
@@ -28,56 +29,36 @@ ACTIVE = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentSta
 # --- flags -----------------------------------------------------------------------------------
 
 
-def failed_message_appointment_ids(appointment_ids: Iterable[int]) -> set[int]:
-    """Appointments with an email or reminder that failed to go out: the "reminder failed" flag.
+VISIT_STATUSES = ACTIVE + (AppointmentStatus.NO_SHOW,)  # what makes a later visit not the first
 
-    The hook for the reminders work: any outbox row of the appointment in the FAILED state counts,
-    so reminders written to the same outbox show up here without a change.
+
+def with_board_flags(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """The board's flags as two EXISTS columns of the appointments' own query (no extra query):
+
+    - `seen_before`: the patient had a visit (not cancelled) before this one, so it is not their
+      first visit at the clinic (is_first_visit);
+    - `reminder_failed`: an email or reminder of the appointment failed to go out. Any outbox row
+      of the appointment in the FAILED state counts, so reminders written to the same outbox show
+      up here without a change.
+
+    Both are index lookups per row: (patient, start) and the notification's appointment key.
     """
-    ids = list(appointment_ids)
-    if not ids:
-        return set()
-    return set(
-        Notification.objects.filter(appointment_id__in=ids, status=NotificationStatus.FAILED).values_list(
-            "appointment_id", flat=True
-        )
+    earlier = Appointment.objects.filter(
+        patient=OuterRef("patient_id"), start__lt=OuterRef("start"), status__in=VISIT_STATUSES
     )
+    failed = Notification.objects.filter(appointment=OuterRef("pk"), status=NotificationStatus.FAILED)
+    return qs.annotate(seen_before=Exists(earlier), reminder_failed=Exists(failed))
 
 
-def first_visit_ids(appointments: Iterable[Appointment]) -> set[int]:
-    """The appointments that are their patient's first (not cancelled) visit at the clinic.
-
-    One query: which of these patients had a visit before the earliest one shown; for the others,
-    their earliest visit among those shown is the first.
-    """
-    appts = [a for a in appointments if a.status != AppointmentStatus.CANCELLED]
-    if not appts:
-        return set()
-    earliest = min(a.start for a in appts)
-    seen_before = set(
-        Appointment.objects.filter(
-            patient_id__in={a.patient_id for a in appts},
-            start__lt=earliest,
-            status__in=ACTIVE + (AppointmentStatus.NO_SHOW,),
-        )
-        .values_list("patient_id", flat=True)
-        .distinct()
-    )
-    first: dict[int, Appointment] = {}
-    for a in sorted(appts, key=lambda a: (a.start, a.pk)):
-        if a.patient_id not in seen_before:
-            first.setdefault(a.patient_id, a)
-    return {a.pk for a in first.values()}
+def is_first_visit(status: str, seen_before: bool) -> bool:
+    """The patient's first (not cancelled) visit at the clinic."""
+    return status != AppointmentStatus.CANCELLED and not seen_before
 
 
 def attach_flags(appointments: Iterable[Appointment]) -> None:
-    """`.first_visit`, `.reminder_failed` and `.state` on each appointment: two queries in all."""
-    appts = list(appointments)
-    first = first_visit_ids(appts)
-    failed = failed_message_appointment_ids(a.pk for a in appts)
-    for a in appts:  # display attributes for the templates (setattr: not model fields)
-        setattr(a, "first_visit", a.pk in first)  # noqa: B010
-        setattr(a, "reminder_failed", a.pk in failed)  # noqa: B010
+    """`.first_visit` and `.state` on appointments read through with_board_flags (no query)."""
+    for a in appointments:  # display attributes for the templates (setattr: not model fields)
+        setattr(a, "first_visit", is_first_visit(a.status, a.seen_before))  # type: ignore[attr-defined]  # noqa: B010
         setattr(a, "state", state_token(a))  # noqa: B010
 
 
@@ -131,7 +112,10 @@ class Slot:
     start: dt.datetime
     appointments: list[Appointment] = field(default_factory=list)
     free: bool = False
+    time: str = ""  # "09:15": the row's wall-clock time (formatted once, not by a filter per use)
     busy: bool = False
+    url: str = ""  # an empty cell's link: book (or move) at this time
+    move_query: str = ""  # ...and what dropping a dragged block here sends to its reschedule page
 
 
 def day_slots(
@@ -166,7 +150,7 @@ def day_slots(
         start = dt.datetime.combine(day, wall, tzinfo=tz)
         start = start.astimezone(dt.UTC).astimezone(tz)  # a wall time that does not exist moves on
         slot_end = start + dt.timedelta(minutes=step)
-        slot = Slot(start=start)
+        slot = Slot(start=start, time=f"{start:%H:%M}")
         slot.appointments = [
             a for a, s in zip(appointments, local_starts, strict=True) if s.date() == day and _row_of(s, step) == wall
         ]
@@ -194,11 +178,13 @@ def arrivals(*, location: Location, now: dt.datetime | None = None) -> list[Appo
     today = local_today(location, now)
     start, end = day_bounds(location, today, today)
     appts = list(
-        with_plan_progress(
-            Appointment.objects.filter(location=location, start__gte=start, start__lt=end)
-            .exclude(status=AppointmentStatus.CANCELLED)
-            .select_related("patient", "service", "room", "practitioner__user", "location")
-            .order_by("start", "id")
+        with_board_flags(
+            with_plan_progress(
+                Appointment.objects.filter(location=location, start__gte=start, start__lt=end)
+                .exclude(status=AppointmentStatus.CANCELLED)
+                .select_related("patient", "service", "room", "practitioner__user", "location")
+                .order_by("start", "id")
+            )
         )
     )
     attach_intake_status(appts)

@@ -21,6 +21,7 @@ from clinic.queries import phone_region
 from patients import queries as patient_queries
 from patients import services as patient_services
 from patients.models import Patient
+from patients.queries.search import SearchError, find_patients
 
 from . import desk_queries, queries, services
 from .desk_forms import CallerForm, DeskBookingForm, DeskConfirmForm, PatientSearchForm
@@ -34,7 +35,9 @@ def _book_url(**params) -> str:
     return f"{reverse('scheduling:desk_book')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
 
-def _confirm_url(*, patient, service, location, practitioner_id: int, start: dt.datetime, override: bool, any_: bool):
+def _confirm_url(
+    *, patient, service, location, practitioner_id: int, start: dt.datetime, override: bool, any_: bool, room=None
+):
     query = {
         "patient": patient.pk,
         "service": service.pk,
@@ -42,6 +45,8 @@ def _confirm_url(*, patient, service, location, practitioner_id: int, start: dt.
         "practitioner": practitioner_id,
         "start": start.isoformat(),
     }
+    if room is not None:
+        query["room"] = room.pk
     if override:
         query["override"] = "on"
     if any_:
@@ -65,7 +70,14 @@ def book(request: HttpRequest) -> HttpResponse:
         search = PatientSearchForm(request.GET)
         search.is_valid()
         q = search.cleaned_data.get("q", "")
-        results = patient_queries.with_intake_status(patient_queries.patient_search(q)) if q else []
+        try:  # the one patient search: typos, partial phones in any format, dates of birth, best first
+            found = find_patients(q) if q else []
+        except SearchError as exc:
+            search.add_error("q", exc.message)
+            found = []
+        if search.errors:  # keep what was typed in the box, minus what no page can show
+            q = request.GET.get("q", "").replace("\x00", "")[:100]
+        results = patient_queries.with_intake_status(found) if found else []
         return render(
             request,
             "scheduling/desk/book_find.html",
@@ -104,20 +116,33 @@ def book(request: HttpRequest) -> HttpResponse:
         ctx["is_new"] = facts.is_new
         ctx["refusal"] = booking_refusal(facts, service, online=False)
     ctx["location"] = location
-    if service and location and practitioner and data.get("start") and not ctx.get("refusal"):
-        # Booked from an empty cell of the board: that practitioner and time, straight to confirm.
+    room, chosen_start = data.get("room"), data.get("start")
+    if service and location and room and chosen_start and not practitioner and not ctx.get("refusal"):
+        # An empty cell of the rooms view: whoever offers the service and is free then, in that room.
+        practitioner = desk_queries.free_practitioner_at(
+            service=service, location=location, start=chosen_start, room=room, override_notice=override
+        )
+        if practitioner is None:
+            ctx["room_refusal"] = (
+                f"Nobody who offers {service.name} is free at {local_when(chosen_start, location.tz)} "
+                f"in {room.name}. Choose another time below."
+            )
+    if service and location and practitioner and chosen_start and not ctx.get("refusal"):
+        # Booked from an empty cell of the board: that practitioner (and room) and time, straight to confirm.
         return redirect(
             _confirm_url(
                 patient=patient,
                 service=service,
                 location=location,
                 practitioner_id=practitioner.pk,
-                start=data["start"],
+                start=chosen_start,
                 override=override,
-                any_=False,
+                any_=room is not None and data.get("practitioner") is None,
+                room=room,
             )
         )
-    ctx["start"] = request.GET.get("start", "") if data.get("start") else ""
+    ctx["start"] = request.GET.get("start", "") if chosen_start and "room_refusal" not in ctx else ""
+    ctx["room"] = room
     if service and location:
         ctx["practitioners"] = list(queries.practitioners_for(service=service, location=location))
         ctx["practitioner"] = practitioner
@@ -153,7 +178,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _carry(source) -> dict:
     """Booking choices made before the caller was found (e.g. from the schedule), kept across steps."""
-    return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start") if source.get(k)}
+    return {k: source.get(k) for k in ("service", "location", "practitioner", "day", "start", "room") if source.get(k)}
 
 
 def _caller_form(carry: dict, data=None) -> CallerForm:

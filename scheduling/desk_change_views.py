@@ -73,7 +73,10 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         chosen_pid = appt.practitioner_id
     practitioner = next((p for p in practitioners if p.pk == chosen_pid), appt.practitioner)
-    form = DeskRescheduleForm(request.POST or None, location=loc, initial={"reason": ""})
+    # A room picked on the board's rooms view comes preselected (an unknown one selects nothing).
+    form = DeskRescheduleForm(
+        request.POST or None, location=loc, initial={"reason": "", "room": request.GET.get("room")}
+    )
     ctx: dict = {
         "appointment": appt,
         "when": local_when(appt.start, loc.tz),

@@ -109,6 +109,8 @@ class DeskBookingForm(forms.Form):
     start_from = forms.DateField(required=False, widget=forms.HiddenInput)
     # A time chosen on the schedule board's empty cell: once the service is known, go to confirm.
     start = StartField(required=False, widget=forms.HiddenInput)
+    # ...or an empty cell of the rooms view: that room at that time, with whoever is free then.
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, widget=forms.HiddenInput)
     override = forms.BooleanField(required=False, label="Override the minimum notice (walk-in or same-day call)")
 
     def __init__(self, data=None, **kwargs):
@@ -116,6 +118,7 @@ class DeskBookingForm(forms.Form):
         self.fields["service"].queryset = desk_queries.desk_services()
         self.fields["location"].queryset = Location.objects.filter(active=True).order_by("name")
         self.fields["practitioner"].queryset = _practitioners()
+        self.fields["room"].queryset = Room.objects.filter(active=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -123,6 +126,9 @@ class DeskBookingForm(forms.Form):
             data.get("practitioner"), service=data.get("service"), location=data.get("location")
         ):
             self.add_error("practitioner", mismatch)
+        room, location = data.get("room"), data.get("location")
+        if room and location and room.location_id != location.pk:
+            self.add_error("room", f"{room.name} is not a room at {location.name}.")
         return data
 
 

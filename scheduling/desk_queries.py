@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Location, PractitionerProfile, Room, Service, TimeOff, WorkingHours
@@ -22,6 +24,7 @@ from patients.queries import intake_statuses
 
 from . import availability as av
 from . import queries, rules
+from .desk_board import with_board_flags
 from .models import Appointment, AppointmentStatus
 
 
@@ -63,13 +66,30 @@ def attach_intake_status(appointments: Iterable[Appointment]) -> None:
         a.patient.intake_status = statuses.get(a.patient_id)
 
 
+_PK = 987654321  # a placeholder id: each URL is reversed once per call, then filled in per appointment
+
+
+def _url_pattern(name: str, *args: str) -> tuple[str, str]:
+    prefix, suffix = reverse(name, args=[_PK, *args]).split(str(_PK))
+    return prefix, suffix
+
+
 def annotate_actions(appointments: Iterable[Appointment], now: dt.datetime) -> None:
-    """Which buttons each appointment gets: the rules the services enforce (scheduling.rules)."""
+    """Which buttons each appointment gets: the rules the services enforce (scheduling.rules), and
+    their URLs (`.urls`), reversed once for the whole board instead of ~5 {% url %} per block."""
+    patterns = {
+        "page": _url_pattern("scheduling:desk_appointment"),
+        "move": _url_pattern("scheduling:desk_reschedule"),
+        "check_in": _url_pattern("scheduling:desk_board_action", "check-in"),
+        "no_show": _url_pattern("scheduling:desk_board_action", "no-show"),
+        "cancel": _url_pattern("scheduling:desk_board_action", "cancel"),
+    }
     for a in appointments:
         a.can_check_in = not rules.check_in_refusal(a, now)
         a.can_no_show = not rules.no_show_refusal(a, now)
         a.can_cancel = not rules.cancel_refusal(a, now)
         a.can_change = not rules.move_refusal(a, now) and a.can_cancel
+        a.urls = {key: f"{prefix}{a.pk}{suffix}" for key, (prefix, suffix) in patterns.items()}
 
 
 # --- the schedule ----------------------------------------------------------------------------
@@ -82,7 +102,12 @@ class Cell:
     hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
     off_spans: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
-    appointments: list[Appointment] = field(default_factory=list)
+    appointments: list = field(default_factory=list)  # Appointment, or desk_week.Block on the week view
+
+    @property
+    def hours_label(self) -> str:
+        """ "09:00–13:00, 14:00–18:00" (wall-clock times at the location)."""
+        return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in self.hours)
 
 
 @dataclass
@@ -118,6 +143,16 @@ def _off_label(start: dt.datetime, end: dt.datetime, day: dt.date, tz, reason: s
     return f"{label} ({reason})" if reason else label
 
 
+def _merged(spans: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
+    out: list[tuple[dt.time, dt.time]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -130,30 +165,41 @@ def schedule(
     practitioner_id: int | None = None,
     by: str = "practitioner",
     include_cancelled: bool = False,
+    compact_urls: str | None = None,
 ) -> dict:
     """The schedule of `location` from `first` to `last` (local dates, inclusive).
 
     Lanes are practitioners (who work here on any of the days, or have an appointment here) or,
-    with by="room", the location's rooms. Queries: appointments (1), intake badges (3), hours (1),
-    time off (1), rooms (1, by room only); independent of the number of appointments.
+    with by="room", the location's rooms. Queries: appointments with the board's flags (1), intake
+    badges (1), hours (1), time off (1), rooms (1, by room only), practitioners who booked here
+    without working hours here (1, only when there are any); independent of the number of
+    appointments.
+
+    With `compact_urls` (the appointment page's URL prefix), the appointments are the week view's
+    formatted blocks (scheduling.desk_week), not model instances; by practitioner only.
     """
     tz = location.tz
     start, end = day_bounds(location, first, last)
     days = _days(first, last)
     weekdays = {d.weekday() for d in days}
 
-    appts = list(
-        with_plan_progress(
-            queries.appointments_between(
-                start=start,
-                end=end,
-                location=location,
-                practitioner_id=practitioner_id,
-                include_cancelled=include_cancelled,
-            )
-        )
+    qs = queries.appointments_between(
+        start=start,
+        end=end,
+        location=location,
+        practitioner_id=practitioner_id,
+        include_cancelled=include_cancelled,
     )
-    attach_intake_status(appts)
+    appts: list[Any]  # Appointment, or desk_week.Block with compact_urls
+    if compact_urls is not None:
+        from .desk_week import week_blocks  # desk_week imports desk_board, which needs this module lazily
+
+        if by == "room":
+            raise ValueError("The compact blocks are laid out by practitioner.")
+        appts = cast(list[Any], week_blocks(qs, tz=tz, url_prefix=compact_urls))
+    else:
+        appts = list(with_board_flags(with_plan_progress(qs)))
+        attach_intake_status(appts)
 
     hours_qs = WorkingHours.objects.filter(location=location, practitioner__active=True, weekday__in=weekdays)
     if practitioner_id is not None:
@@ -163,8 +209,11 @@ def schedule(
     practitioners: dict[int, PractitionerProfile] = {}
     for h in hours:
         practitioners.setdefault(h.practitioner_id, h.practitioner)
-    for a in appts:
-        practitioners.setdefault(a.practitioner_id, a.practitioner)
+    if compact_urls is None:
+        for a in appts:
+            practitioners.setdefault(a.practitioner_id, a.practitioner)
+    elif missing := {a.practitioner_id for a in appts} - set(practitioners):
+        practitioners.update(PractitionerProfile.objects.select_related("user").in_bulk(missing))
 
     lanes: dict[str, Lane] = {}
     if by == "room":
@@ -174,6 +223,11 @@ def schedule(
             lanes[f"r{r.pk}"] = Lane(key=f"r{r.pk}", title=r.name, room=r)
         for a in appts:
             lanes[f"r{a.room_id}"].cell(a.start.astimezone(tz).date()).appointments.append(a)
+        # A room can be booked while anyone works at the location: its empty cells span those hours.
+        for d in days:
+            open_hours = _merged([(h.start, h.end) for h in hours if h.weekday == d.weekday()])
+            for lane in lanes.values():
+                lane.cell(d).hours = list(open_hours)
     else:
         for p in sorted(practitioners.values(), key=lambda p: p.user.full_name):
             lanes[f"p{p.pk}"] = Lane(key=f"p{p.pk}", title=p.user.full_name, practitioner=p)
@@ -246,24 +300,55 @@ def slot_check(
     return problem, [rooms[i] for i in free if i in rooms]
 
 
+def free_practitioner_at(
+    *,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    room: Room,
+    override_notice: bool = False,
+    now: dt.datetime | None = None,
+) -> PractitionerProfile | None:
+    """Who can see the caller at `start` in `room` (booked from an empty cell of the rooms view):
+    the first practitioner, by name, who offers `service` here and is free then with that room free."""
+    now = now or timezone.now()
+    day = start.astimezone(location.tz).date()
+    inputs = queries.availability_inputs(
+        service=service,
+        location=location,
+        date_from=day,
+        date_to=day,
+        practitioner_ids=None,
+        now=now,
+        override_notice=override_notice,
+    )
+    free = []
+    for pid, schedule_ in inputs.by_id().items():
+        problem, rooms = av.check_start(schedule_, rules=inputs.rules, rooms=inputs.rooms, start=start)
+        if problem is None and room.pk in rooms:
+            free.append(pid)
+    if not free:
+        return None
+    return PractitionerProfile.objects.select_related("user").filter(pk__in=free).order_by("user__full_name").first()
+
+
 # --- one appointment -------------------------------------------------------------------------
 
 
 def desk_appointment(pk: int) -> Appointment:
     """An appointment with everything its desk page shows (raises Appointment.DoesNotExist)."""
     return (
-        with_plan_progress(
-            Appointment.objects.select_related(
-                "service",
-                "location",
-                "room",
-                "practitioner__user",
-                "patient",
-                "booked_by",
-                "cancelled_by",
-                "checked_in_by",
-                "no_show_by",
-            )
+        with_board_flags(with_plan_progress(Appointment.objects.all()))
+        .select_related(
+            "service",
+            "location",
+            "room",
+            "practitioner__user",
+            "patient",
+            "booked_by",
+            "cancelled_by",
+            "checked_in_by",
+            "no_show_by",
         )
         .prefetch_related("changes__changed_by", "changes__old_practitioner__user", "changes__new_practitioner__user")
         .get(pk=pk)

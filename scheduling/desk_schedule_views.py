@@ -61,6 +61,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     else:
         first = last = day
         step = dt.timedelta(days=1)
+    # One reverse() for the week's hundreds of links, not one per block.
+    appt_url_prefix = reverse("scheduling:desk_appointment", args=[0])[:-2]
     grid = desk_queries.schedule(
         location=location,
         first=first,
@@ -68,11 +70,13 @@ def schedule(request: HttpRequest) -> HttpResponse:
         practitioner_id=practitioner.pk if practitioner else None,
         by="room" if view == "day" and by == "room" else "practitioner",
         include_cancelled=bool(data.get("cancelled")),
+        compact_urls=appt_url_prefix if view == "week" else None,  # the week's blocks link to their page
     )
-    desk_queries.annotate_actions(grid["appointments"], now)
-    desk_board.attach_flags(grid["appointments"])
+    if view != "week":  # the week's blocks carry no buttons: actions happen on the day view
+        desk_queries.annotate_actions(grid["appointments"], now)
+        desk_board.attach_flags(grid["appointments"])
     move = _move_target(request.GET.get("move"), now)
-    if view == "day" and by != "room":
+    if view == "day":
         _add_slots(grid["lanes"], location=location, day=day, now=now, move=move)
     base = {"location": location.pk, "view": view, "by": by}
     if move:
@@ -95,8 +99,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         today_url="?" + urlencode(base),
         day_url_base="?" + urlencode({**base, "view": "day"}),
         book_url=reverse("scheduling:desk_book"),
-        # One reverse() for the week's hundreds of links, not one per block.
-        appt_url_prefix=reverse("scheduling:desk_appointment", args=[0])[:-2],
+        appt_url_prefix=appt_url_prefix,
         here=request.get_full_path(),
         move=move,
         cancel_move_url="?" + urlencode({k: v for k, v in base.items() if k != "move"} | {"day": day.isoformat()}),
@@ -114,7 +117,9 @@ def _move_target(raw: str | None, now: dt.datetime) -> Appointment | None:
 
 
 def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, move: Appointment | None) -> None:
-    """The day's rows per practitioner; an empty cell links to booking (or to moving) at its time."""
+    """The day's rows per practitioner (or room); an empty cell links to booking (or to moving) at
+    its time, with that practitioner (or in that room)."""
+    base = reverse("scheduling:desk_reschedule", args=[move.pk]) if move else reverse("scheduling:desk_book")
     for lane in lanes:
         c = lane.first_cell
         lane.slots = desk_board.day_slots(
@@ -124,15 +129,15 @@ def _add_slots(lanes, *, location: Location, day: dt.date, now: dt.datetime, mov
             slot.free = slot.free and slot.start > now
             if not slot.free:
                 continue
+            who = {"room": lane.room.pk} if lane.room else {"practitioner": lane.practitioner.pk}
             query = {
-                "practitioner": lane.practitioner.pk,
+                **who,
                 "day": day.isoformat(),
                 "start": slot.start.astimezone(dt.UTC).isoformat(),
             }
-            if move:
-                slot.url = reverse("scheduling:desk_reschedule", args=[move.pk]) + "?" + urlencode(query)
-            else:
-                slot.url = reverse("scheduling:desk_book") + "?" + urlencode({"location": location.pk, **query})
+            # What a drop of a dragged block here posts to its reschedule page (static/acuclinic/board_drag.js).
+            slot.move_query = urlencode(query)
+            slot.url = base + "?" + (slot.move_query if move else urlencode({"location": location.pk, **query}))
 
 
 @access.role_required(STAFF)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from ..models import (
     HOLD_CATEGORIES,
@@ -36,43 +36,38 @@ class IntakeStatus(enum.Enum):
         return self.code
 
 
-def _held_ids(ids: list[int]) -> set[int]:
-    open_flags = set(
-        SafetyFlag.objects.filter(patient_id__in=ids, category__in=HOLD_CATEGORIES, review__isnull=True).values_list(
-            "patient_id", flat=True
-        )
-    )
-    latest = SafetyReview.objects.filter(patient=OuterRef("pk")).order_by("-created_at", "-id").values("decision")[:1]
-    referred = set(
-        Patient.objects.filter(pk__in=ids)
-        .annotate(last_decision=Subquery(latest))
-        .filter(last_decision=ReviewDecision.REFER)
-        .values_list("pk", flat=True)
-    )
-    return open_flags | referred
-
-
 def intake_statuses(patient_ids: Iterable[int]) -> dict[int, IntakeStatus]:
-    """Intake status of many patients in three queries (for schedules and lists)."""
+    """Intake status of many patients in one query (for schedules and lists).
+
+    Needs review: an open red-flag/cauda-equina flag, or the last safety review referred the
+    patient on. Otherwise complete / started / missing from their intakes.
+    """
     ids = list({int(i) for i in patient_ids})
     if not ids:
         return {}
-    held = _held_ids(ids)
-    rows = Intake.objects.filter(patient_id__in=ids).values_list("patient_id", "completed_at")
-    complete: set[int] = set()
-    started: set[int] = set()
-    for pid, completed_at in rows:
-        (complete if completed_at else started).add(pid)
-    out = {}
-    for pid in ids:
-        if pid in held:
-            out[pid] = IntakeStatus.NEEDS_REVIEW
-        elif pid in complete:
-            out[pid] = IntakeStatus.COMPLETE
-        elif pid in started:
-            out[pid] = IntakeStatus.IN_PROGRESS
-        else:
-            out[pid] = IntakeStatus.MISSING
+    patient = OuterRef("pk")
+    latest_review = SafetyReview.objects.filter(patient=patient).order_by("-created_at", "-id").values("decision")[:1]
+    rows = (
+        Patient.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            open_flag=Exists(
+                SafetyFlag.objects.filter(patient=patient, category__in=HOLD_CATEGORIES, review__isnull=True)
+            ),
+            last_decision=Subquery(latest_review),
+            complete=Exists(Intake.objects.filter(patient=patient, completed_at__isnull=False)),
+            started=Exists(Intake.objects.filter(patient=patient)),
+        )
+        .values_list("pk", "open_flag", "last_decision", "complete", "started")
+    )
+    out = dict.fromkeys(ids, IntakeStatus.MISSING)
+    for pk, open_flag, last_decision, complete, started in rows:
+        if open_flag or last_decision == ReviewDecision.REFER:
+            out[pk] = IntakeStatus.NEEDS_REVIEW
+        elif complete:
+            out[pk] = IntakeStatus.COMPLETE
+        elif started:
+            out[pk] = IntakeStatus.IN_PROGRESS
     return out
 
 

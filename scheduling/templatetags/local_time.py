@@ -40,7 +40,8 @@ def format_local(value: dt.datetime, tz: dt.tzinfo | str, fmt: str = "H:i", *, z
     wall-clock time is ambiguous, so two slots in a repeated hour never look the same.
     """
     local = value.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
-    text = dateformat.format(local, fmt)
+    # "H:i" is what boards print hundreds of times a page; strftime is ~20x cheaper than dateformat.
+    text = f"{local:%H:%M}" if fmt == "H:i" else dateformat.format(local, fmt)
     if zone or (zone is None and is_repeated(local)):
         text = f"{text} {zone_abbreviation(local)}"
     return text

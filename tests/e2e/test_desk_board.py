@@ -1,5 +1,6 @@
 """The front desk runs a morning from the board: books a caller from an empty cell, checks a
-patient in and marks a no-show, in place (htmx), with no page reload for the actions."""
+patient in and marks a no-show, in place (htmx), with no page reload for the actions; moves a visit
+by dragging it onto a free cell (a time taken meanwhile gets the reschedule page's clear message)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,52 @@ def test_the_desk_books_from_an_empty_cell_checks_in_and_marks_a_no_show(page, l
     missing.refresh_from_db()
     assert arriving.status == AppointmentStatus.CHECKED_IN
     assert missing.status == AppointmentStatus.NO_SHOW
+
+
+def test_the_desk_drags_a_visit_to_a_free_time_and_a_taken_time_is_explained(page, login):
+    now = dt.datetime.now(LONDON)
+    if not 3 <= now.hour <= 18:
+        pytest.skip("needs free time later today on the London board")
+    f.policy(min_notice_hours=0, max_advance_days=60, cancellation_window_hours=0)
+    clinic = f.bookable_setup(tz="Europe/London", rooms=1, start=dt.time(0, 0), end=dt.time(23, 45))
+    f.UserFactory(role=Role.FRONT_DESK, email="desk@example.org", full_name="Dee Desk")
+    visit = f.AppointmentFactory(
+        start=_at(now) + dt.timedelta(hours=1),
+        location=clinic.location,
+        service=clinic.service,
+        practitioner=clinic.practitioner,
+        room=clinic.rooms[0],
+        patient=f.PatientFactory(full_name="Mo Mover"),
+    )
+    taken_at = _at(now) + dt.timedelta(hours=3)
+    free_at = _at(now) + dt.timedelta(hours=4)
+    login(page, "desk@example.org", f.TEST_PASSWORD)
+    board = f"/schedule/?location={clinic.location.pk}"
+    page.goto(board)
+
+    # Another desk books the first target while this page is open: the drop then gets the clear message.
+    f.AppointmentFactory(
+        start=taken_at,
+        location=clinic.location,
+        service=clinic.service,
+        practitioner=clinic.practitioner,
+        room=clinic.rooms[0],
+        patient=f.PatientFactory(full_name="Quick Quinn"),
+    )
+    page.locator(f"#appt-{visit.pk}").drag_to(page.locator(f'[data-testid="empty-cell"][data-time="{taken_at:%H:%M}"]'))
+    dialog = page.get_by_test_id("drag-move")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Move Mo Mover to {taken_at:%H:%M}")
+    dialog.get_by_label("Reason").fill("Patient asked")
+    dialog.get_by_test_id("drag-move-submit").click()
+    expect(page.get_by_test_id("error")).to_contain_text("The appointment is unchanged")
+    visit.refresh_from_db()
+    assert visit.start == _at(now) + dt.timedelta(hours=1)
+
+    page.goto(board)
+    page.locator(f"#appt-{visit.pk}").drag_to(page.locator(f'[data-testid="empty-cell"][data-time="{free_at:%H:%M}"]'))
+    dialog.get_by_label("Reason").fill("Patient asked")
+    dialog.get_by_test_id("drag-move-submit").click()
+    expect(page.locator(".alert-success")).to_contain_text("Moved Mo Mover's appointment")
+    visit.refresh_from_db()
+    assert visit.start == free_at

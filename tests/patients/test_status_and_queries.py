@@ -52,7 +52,7 @@ def test_many_statuses_and_alerts_cost_a_fixed_number_of_queries(django_assert_m
         f.SafetyFlagFactory(patient=p)
         f.SafetyFlagFactory(patient=p, category="precaution", code="implant", label="Implant")
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         statuses = intake_statuses(p.pk for p in patients)
     with django_assert_max_num_queries(3):
         alerts = alerts_for_patients(p.pk for p in patients)

@@ -150,6 +150,59 @@ def test_an_empty_cell_books_that_practitioner_at_that_time(front_desk_client, n
     assert "11:15" not in empty_cells(day_page(front_desk_client, ny))
 
 
+def test_an_empty_cell_of_the_rooms_view_books_that_room_at_that_time(front_desk_client, ny):
+    caller = f.PatientFactory(full_name="Room Caller")
+    room = ny.rooms[1]
+    book(ny, hour=11, room=ny.rooms[0])  # the practitioner is busy 11:00-11:45 (in the other room)
+    html = day_page(front_desk_client, ny, by="room")
+    lane = html.split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    assert "11:15" in empty_cells(lane)
+    link = cell_link(lane, "12:00")
+    assert f"room={room.pk}" in link and "practitioner=" not in link
+
+    find = front_desk_client.get(link)  # who is calling? (the room and time are carried along)
+    assert f'name="room" value="{room.pk}"' in find.content.decode()
+    busy = front_desk_client.get(cell_link(lane, "11:15") + f"&patient={caller.pk}&service={ny.service.pk}")
+    assert busy.status_code == 200 and 'data-testid="room-refused"' in busy.content.decode()  # nobody free then
+    chosen = front_desk_client.get(link + f"&patient={caller.pk}&service={ny.service.pk}")
+    assert chosen.status_code == 302 and "/desk/book/confirm/" in chosen["Location"]
+    confirm = front_desk_client.get(chosen["Location"]).content.decode()
+    assert re.search(rf'<option value="{room.pk}" selected>', confirm)
+    assert ny.practitioner.user.full_name in confirm
+    booked = front_desk_client.post(
+        reverse("scheduling:desk_book_confirm"),
+        {
+            "patient": caller.pk,
+            "service": ny.service.pk,
+            "location": ny.location.pk,
+            "practitioner": ny.practitioner.pk,
+            "start": "2026-03-10T12:00:00-04:00",
+            "room": room.pk,
+        },
+    )
+
+    assert booked.status_code == 302
+    appt = Appointment.objects.get(patient=caller)
+    assert appt.room == room and appt.start == dt.datetime(2026, 3, 10, 12, tzinfo=NY)
+    lane = day_page(front_desk_client, ny, by="room").split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    assert "12:00" not in empty_cells(lane) and "Room Caller" in lane
+
+
+def test_a_room_from_another_location_is_not_booked_and_not_a_500(front_desk_client, ny):
+    other = f.bookable_setup(tz="Europe/London")
+    html = front_desk_client.get(
+        reverse("scheduling:desk_book"),
+        {
+            "patient": f.PatientFactory().pk,
+            "service": ny.service.pk,
+            "location": ny.location.pk,
+            "room": other.rooms[0].pk,
+            "start": "2026-03-10T12:00:00-04:00",
+        },
+    )
+    assert html.status_code == 200 and 'data-testid="chosen-start"' in html.content.decode()  # not sent to confirm
+
+
 def test_the_book_page_keeps_the_chosen_time_until_the_service_is_picked(front_desk_client, ny):
     caller = f.PatientFactory()
     link = cell_link(day_page(front_desk_client, ny), "11:15")
@@ -170,6 +223,22 @@ def test_moving_picks_the_new_time_on_the_board(front_desk_client, ny):
     assert moved.status_code == 302
     appt.refresh_from_db()
     assert appt.start == dt.datetime(2026, 3, 10, 14, tzinfo=NY)
+
+
+def test_moving_on_the_rooms_view_picks_the_new_time_and_room(front_desk_client, ny):
+    appt = book(ny, hour=10)
+    room = ny.rooms[1]
+    html = day_page(front_desk_client, ny, by="room", move=appt.pk)
+    lane = html.split(f'aria-label="{room.name}"')[1].split("</section>")[0]
+    link = cell_link(lane, "14:00")
+    assert link.startswith(reverse("scheduling:desk_reschedule", args=[appt.pk])) and f"room={room.pk}" in link
+
+    page = front_desk_client.get(link).content.decode()
+    assert re.search(rf'<option value="{room.pk}" selected>', page)
+    moved = front_desk_client.post(link, {"start": "2026-03-10T14:00:00-04:00", "room": room.pk, "reason": "Quieter"})
+    assert moved.status_code == 302
+    appt.refresh_from_db()
+    assert appt.start == dt.datetime(2026, 3, 10, 14, tzinfo=NY) and appt.room == room
 
 
 def test_past_times_are_not_offered(front_desk_client, ny):
@@ -303,13 +372,86 @@ def test_the_day_sheet_is_one_practitioners_day_for_paper(front_desk_client, ny)
     assert "09:00–09:45" in html and "@media print" in html
 
 
-def test_the_week_view_stays_within_a_fixed_number_of_queries(front_desk_client, ny, django_assert_max_num_queries):
+@pytest.mark.parametrize("per_day", [1, 8])
+def test_the_week_view_stays_within_a_fixed_number_of_queries(
+    front_desk_client, ny, django_assert_max_num_queries, per_day
+):
+    # Someone with appointments here but no working hours here is a lane too (one more query).
+    visitor = f.bookable_setup(weekdays=[], service=ny.service, rooms=0)
     for day in range(9, 16):
-        for hour in range(9, 17):
+        for hour in range(9, 9 + per_day):
             book(ny, hour=hour, day=dt.date(2026, 3, day), patient=f.PatientFactory())
-    with django_assert_max_num_queries(16):
+    book(ny, hour=20, practitioner=visitor.practitioner, room=ny.rooms[1])
+    day_page(front_desk_client, ny)  # the desk is already signed in (the idle timer writes the session once)
+    with django_assert_max_num_queries(10):
         html = day_page(front_desk_client, ny, view="week")
-    assert html.count('data-testid="appointment"') == 56
+    assert html.count('data-testid="appointment"') == 7 * per_day + 1
+    assert visitor.practitioner.user.full_name in html
+
+
+def test_a_week_block_shows_patient_service_status_session_and_flags(front_desk_client, ny):
+    from plans.models import PlanSession, PlanTemplate, TreatmentPlan
+
+    regular = f.PatientFactory(full_name="Regular <Rob>")
+    book(ny, hour=9, day=dt.date(2026, 3, 3), patient=regular, status=AppointmentStatus.COMPLETED)
+    again = book(ny, hour=11, patient=regular)
+    Notification.objects.create(
+        kind=NotificationKind.BOOKING_CONFIRMED,
+        recipient="rob@example.org",
+        patient=regular,
+        appointment=again,
+        status=NotificationStatus.FAILED,
+    )
+    plan = TreatmentPlan.objects.create(
+        patient=regular,
+        practitioner=ny.practitioner,
+        template=PlanTemplate.objects.get(name="Sciatica - acute"),
+        acuity="acute",
+        start_date=dt.date(2026, 3, 3),
+        planned_sessions=6,
+        cadence=[7],
+        status="active",
+        created_by=ny.practitioner.user,
+    )
+    PlanSession.objects.create(plan=plan, number=2, appointment=again, of_total=6)
+    newcomer = book(ny, hour=9, day=dt.date(2026, 3, 12), patient=f.PatientFactory(full_name="New Nina"))
+    flagged = f.PatientFactory(full_name="Flagged Fred")
+    f.SafetyFlagFactory(patient=flagged)
+    held = book(ny, hour=14, patient=flagged, status=AppointmentStatus.CHECKED_IN, checked_in_at=NOW)
+
+    html = day_page(front_desk_client, ny, view="week")
+    block = {a.pk: html.split(f'data-appointment="{a.pk}"')[1].split("</li>")[0] for a in (again, newcomer, held)}
+
+    rob = block[again.pk]
+    assert "11:00 Regular &lt;Rob&gt;" in rob and ny.service.name in rob
+    assert 'data-status="booked"' in rob and "Session 2 of 6" in rob
+    assert 'data-testid="flag-reminder-failed"' in rob and 'data-testid="flag-first-visit"' not in rob
+    assert f'href="{reverse("scheduling:desk_appointment", args=[again.pk])}"' in rob
+    nina = block[newcomer.pk]
+    assert 'data-testid="flag-first-visit"' in nina and "Intake missing" in nina
+    fred = block[held.pk]
+    assert "Checked in" in fred and "Needs review" in fred
+    assert "red_flag" not in html and "cauda" not in html.lower()  # nothing clinical on the desk's board
+
+
+def test_a_week_block_in_the_repeated_hour_carries_its_zone(front_desk_client, db):
+    f.policy(min_notice_hours=0)
+    clinic = f.bookable_setup(tz="America/New_York", start=dt.time(0, 0), end=dt.time(23, 0))
+    # Sunday 1 November 2026: 01:30 happens twice in New York, first EDT then EST.
+    first = dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC)
+    for start, name in ((first, "Daylight Dan"), (first + dt.timedelta(hours=1), "Standard Stan")):
+        f.AppointmentFactory(
+            start=start,
+            location=clinic.location,
+            service=clinic.service,
+            practitioner=clinic.practitioner,
+            room=clinic.rooms[0],
+            patient=f.PatientFactory(full_name=name),
+        )
+
+    html = day_page(front_desk_client, clinic, day="2026-11-01", view="week")
+
+    assert "01:30 EDT Daylight Dan" in html and "01:30 EST Standard Stan" in html
 
 
 @pytest.mark.parametrize(

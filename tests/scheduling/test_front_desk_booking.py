@@ -73,6 +73,33 @@ def test_the_caller_is_found_by_name_phone_or_date_of_birth(front_desk_client, c
     assert 'data-testid="intake-status"' in page
 
 
+@pytest.mark.parametrize("q", ["Carlo Calelr", "7700-900-12", "(0)7700 9001", "Caler 23.04.1980"])
+def test_the_caller_is_found_despite_typos_and_partial_phones_in_any_format(front_desk_client, caller, q):
+    f.PatientFactory(full_name="Somebody Else", phone="020 7946 0999", date_of_birth=dt.date(1990, 1, 1))
+
+    page = html(front_desk_client.get(BOOK, {"q": q}))
+
+    assert "Carol Caller" in page and "Somebody Else" not in page
+
+
+def test_the_best_match_is_listed_first(front_desk_client, caller):
+    f.PatientFactory(full_name="Carolina Callerton-Smythe")
+
+    page = html(front_desk_client.get(BOOK, {"q": "Carol Caller"}))
+
+    assert page.index("Carol Caller<") < page.index("Carolina Callerton-Smythe")
+
+
+@pytest.mark.parametrize("q", ["carol\x00", "c" * 150])
+def test_a_search_that_cannot_be_run_is_explained_next_to_the_box(front_desk_client, caller, q):
+    response = front_desk_client.get(BOOK, {"q": q})
+
+    assert response.status_code == 200
+    page = html(response)
+    assert 'data-testid="search-error"' in page and "Carol Caller" not in page
+    assert 'value="' + q.replace("\x00", "")[:100] + '"' in page  # what was typed stays in the box
+
+
 def test_no_match_says_so_and_offers_the_new_patient_form(front_desk_client, caller):
     page = html(front_desk_client.get(BOOK, {"q": "Zebedee"}))
 
