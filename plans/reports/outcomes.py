@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
+from typing import NamedTuple
 
 from plans import progress
 
@@ -45,9 +46,9 @@ class PlanScores:
     scores: Mapping[str, Sequence[tuple[dt.datetime, float]]]
 
 
-@dataclass(frozen=True)
-class MomentOutcome:
-    """One plan at one moment: any meaningful improvement, and each measure's change from baseline."""
+class MomentOutcome(NamedTuple):
+    """One plan at one moment: any meaningful improvement, and each measure's change from baseline.
+    (Named tuples: the report builds thousands of these per request, and they are the cheapest to make.)"""
 
     improved: bool
     changes: Mapping[str, float]
@@ -73,16 +74,17 @@ def summary_moments(values: Sequence) -> dict[str, MomentOutcome]:
     """The summary's column values (in SUMMARY_COLUMNS order) back as the plan's outcome."""
     out = {}
     for i, (moment, _) in enumerate(MOMENTS):
-        improved, *changes = values[i * _WIDTH : (i + 1) * _WIDTH]
+        at = i * _WIDTH
+        improved = values[at]
         if improved is not None:
+            changes = values[at + 1 : at + _WIDTH]
             out[moment] = MomentOutcome(
                 bool(improved), {k: v for k, v in zip(MEASURE_KEYS, changes, strict=True) if v is not None}
             )
     return out
 
 
-@dataclass(frozen=True)
-class PlanOutcomeRow:
+class PlanOutcomeRow(NamedTuple):
     """What the report needs of one plan: its type, patient, status, start and moment outcomes."""
 
     plan_type: str
