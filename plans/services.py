@@ -353,7 +353,7 @@ def plan_outcome_refresh(
 ) -> int:
     """Recompute and store the outcome summary (PlanOutcome) of the plans whose inputs just changed: the given
     plans, every plan of a patient (a questionnaire was submitted), or the plan an appointment is a session of
-    (it was attended). Returns how many plans were refreshed; at most 4 queries, 1 when nothing matches.
+    (it was attended). Returns how many plans were refreshed; at most 6 queries, 1 when nothing matches.
 
     The one home of the summary: every service that writes its inputs calls it inside its own transaction
     (patients.services.responses.response_submit, scheduling's appointment_check_in and appointment_complete,
@@ -367,9 +367,14 @@ def plan_outcome_refresh(
         plans = plans.filter(patient_id=patient_id)
     if appointment_id is not None:
         plans = plans.filter(sessions__appointment_id=appointment_id)
-    scored = report_queries.plan_scores(plans)
-    if not scored:
+    targets = list(plans.values_list("pk", "patient_id"))
+    if not targets:
         return 0
+    # Per-patient: a check-in and a submitted questionnaire of the same patient at the same moment must not each
+    # store a summary computed without the other's change. The second waits here, then reads what the first
+    # committed.
+    list(Patient.objects.select_for_update().filter(pk__in={p for _, p in targets}).values_list("pk", flat=True))
+    scored = report_queries.plan_scores(TreatmentPlan.objects.filter(pk__in=[pk for pk, _ in targets]))
     now = timezone.now()
     summaries = [
         PlanOutcome(
