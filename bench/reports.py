@@ -9,8 +9,15 @@ visits in the year before the data's "today", an acute or chronic plan (seeded R
 their completed visits from the first one on, an intake baseline the day before, a check-in before the
 mid-plan review and one after the last session, with pain and function scores that mostly improve.
 
+Each plan's stored outcome summary (plans.models.PlanOutcome) is then filled by the app's own service,
+plans.services.plan_outcome_refresh (what the migration's backfill runs), in batches; its time is reported.
+
 Measured: (page) the manager's outcomes page over that year, through the real middleware, view,
-queries, matplotlib chart and template; (data) the same report's reads and arithmetic without the page.
+queries, matplotlib chart and template; (data) the same report's reads and arithmetic without the page,
+from the stored summaries; (data-live) the figures recomputed from every score, as before the summaries
+(the script checks both give the same figures); (page-cold) the page with its chart drawn afresh (the
+chart is cached per process by its figures: this is a first view); (refresh) what a submitted check-in
+adds: refreshing one patient's plans' summaries.
 Results: a Markdown table on stdout and bench/results/reports-<vendor>-<N>k.json.
 """
 
@@ -21,6 +28,7 @@ import datetime as dt
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -124,8 +132,11 @@ def run(args) -> dict:
 
     from bench.run import measure
     from clinic.models import Role, User
-    from plans.reports.outcomes import outcomes_by_plan_type
-    from plans.reports.queries import Scope, outcomes_inputs
+    from plans.models import PlanOutcome, TreatmentPlan
+    from plans.reports import svg
+    from plans.reports.outcomes import gather, outcomes_by_plan_type
+    from plans.reports.queries import Scope, outcome_rows, outcomes_inputs
+    from plans.services import plan_outcome_refresh
 
     now = dt.datetime.fromisoformat(f"{common.ANCHOR_DATE}T{common.ANCHOR_UTC_TIME}+00:00")
     last = now.date() - dt.timedelta(days=1)
@@ -136,6 +147,13 @@ def run(args) -> dict:
             email="bench.manager@bench.acuclinic.test", password=None, full_name="Bench Manager", role=Role.MANAGER
         )
         made = add_plans(args.plans, args.seed, first, last, manager)
+        started = time.perf_counter()
+        ids = list(TreatmentPlan.objects.order_by("pk").values_list("pk", flat=True))
+        for i in range(0, len(ids), 2000):
+            plan_outcome_refresh(plan_ids=ids[i : i + 2000])
+        made["backfill_s"] = round(time.perf_counter() - started, 2)
+        made["summaries"] = PlanOutcome.objects.count()
+        one_patient = TreatmentPlan.objects.order_by("pk").values_list("patient_id", flat=True).first()
         client = Client()
         client.force_login(manager)
         url = f"{reverse('plans:report', args=['outcomes'])}?start={first}&end={last}"
@@ -145,12 +163,42 @@ def run(args) -> dict:
             assert response.status_code == 200, response.status_code
             return {"bytes": len(response.content), "n_shown": response.content.decode().count("(n=")}
 
-        def data():
-            rows = outcomes_by_plan_type(outcomes_inputs(Scope(first, last)))
+        def page_cold():
+            svg._bar_chart.cache_clear()  # as the first view of these figures in this process
+            return page()
+
+        def figures(rows) -> dict:
             return {r.plan_type + " " + r.moment: [r.improved.n, r.improved.value] for r in rows}
 
+        def data():
+            return figures(gather(outcome_rows(Scope(first, last))))
+
+        def data_live():
+            return figures(outcomes_by_plan_type(outcomes_inputs(Scope(first, last))))
+
+        def refresh():
+            return plan_outcome_refresh(patient_id=one_patient)
+
+        if args.profile:
+            import cProfile
+            import pstats
+
+            cases = {"page": page, "page-cold": page_cold, "data": data, "data-live": data_live, "refresh": refresh}
+            case = cases[args.profile]
+            case()
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda: [case() for _ in range(5)])
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+            raise SystemExit(0)
+        stored = gather(outcome_rows(Scope(first, last)))
+        if stored != outcomes_by_plan_type(outcomes_inputs(Scope(first, last))):
+            raise SystemExit("The stored summaries give different figures from a recomputation.")
         results["page"] = measure(page, repeats=args.repeats, warmup=args.warmup)
+        results["page-cold"] = measure(page_cold, repeats=args.repeats, warmup=args.warmup)
         results["data"] = measure(data, repeats=args.repeats, warmup=args.warmup)
+        results["data-live"] = measure(data_live, repeats=max(5, args.repeats // 5), warmup=2)
+        results["refresh"] = measure(refresh, repeats=args.repeats, warmup=args.warmup)
         transaction.set_rollback(True)
     n = common.read_meta().get("sizes", {}).get("appointments")
     return {
@@ -167,7 +215,7 @@ def markdown(out: dict) -> str:
     lines = [
         f"Outcomes report over {out['range'][0]}..{out['range'][1]}, {out['vendor']}, "
         f"{out['appointments'] or 0:,} appointments; {made['plans']:,} plans, {made['sessions']:,} sessions, "
-        f"{made['responses']:,} scored responses",
+        f"{made['responses']:,} scored responses; {made['summaries']:,} summaries filled in {made['backfill_s']} s",
         "",
         "| case | p50 ms | p95 ms | CPU p50 ms | queries |",
         "|---|---:|---:|---:|---:|",
@@ -186,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--plans", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=20260309)
+    parser.add_argument(
+        "--profile", choices=("page", "page-cold", "data", "data-live", "refresh"), help="cProfile one case"
+    )
     args = parser.parse_args(argv)
     common.setup_django(common.database_url(args.database_url))
     out = run(args)

@@ -247,6 +247,38 @@ class PlanReview(models.Model):
         return f"Review at session {self.session_number}: {self.get_decision_display()}"
 
 
+class PlanOutcome(models.Model):
+    """A plan's outcome summary for the manager's outcomes report: the time of its baseline (`start`) and, per
+    moment (review, end), whether any measure improved meaningfully (null: no score at that moment) and each
+    measure's change from baseline (null: no score of that measure). One column per moment and measure of
+    plans.progress.MEASURES (plans.reports.outcomes.SUMMARY_COLUMNS), so the report reads plain numbers.
+
+    Derived data: written only by plans.services.plan_outcome_refresh, which every write to its inputs
+    calls (a submitted questionnaire, a check-in or completed visit of a plan session, a plan's
+    proposal, adjustment, review or status change). It does not depend on the plan's status or type,
+    which the report reads from the plan itself.
+    """
+
+    plan = models.OneToOneField(TreatmentPlan, primary_key=True, on_delete=models.CASCADE, related_name="outcome")
+    start = models.DateTimeField()
+    review_improved = models.BooleanField(null=True)
+    review_leg_pain_average = models.FloatField(null=True)
+    review_back_pain_average = models.FloatField(null=True)
+    review_function_index = models.FloatField(null=True)
+    review_leg_pain_visit = models.FloatField(null=True)
+    review_back_pain_visit = models.FloatField(null=True)
+    end_improved = models.BooleanField(null=True)
+    end_leg_pain_average = models.FloatField(null=True)
+    end_back_pain_average = models.FloatField(null=True)
+    end_function_index = models.FloatField(null=True)
+    end_leg_pain_visit = models.FloatField(null=True)
+    end_back_pain_visit = models.FloatField(null=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Outcome summary of plan {self.plan_id}"
+
+
 # Visit records live in their own module; imported here so Django finds the models.
 from .visit_models import (  # noqa: E402,F401
     AdverseEvent,

@@ -9,6 +9,7 @@ Public API (keyword-only; each raises PlanError whose `.message` (and `.field`) 
     plan_discontinue(*, plan, by, reason, now=None) -> TreatmentPlan
     plan_review_record(*, plan, by, decision, reason="", planned_sessions=None, cadence=None, now=None)
     booking (plans.booking): plan_booking_proposals(...), plan_book(...)
+    plan_outcome_refresh(*, plan_ids=None, patient_id=None, appointment_id=None) -> int
 
 Every write adds a PlanEvent (who, when, what, why) and an audit row in the same transaction.
 """
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -31,6 +33,7 @@ from .models import (
     Acuity,
     PlanEvent,
     PlanEventKind,
+    PlanOutcome,
     PlanReview,
     PlanSession,
     PlanStatus,
@@ -40,6 +43,8 @@ from .models import (
     validate_cadence,
 )
 from .queries import booked_numbers, intake_acuity, open_plan, plan_progress
+from .reports import outcomes
+from .reports import queries as report_queries
 
 
 class PlanError(Exception):
@@ -176,6 +181,7 @@ def plan_propose(
         why="; ".join(r for r in (acuity_reason, count_reason) if r),
         now=now,
     )
+    plan_outcome_refresh(plan_ids=[plan.pk])
     return plan
 
 
@@ -203,6 +209,7 @@ def plan_accept(*, plan: TreatmentPlan, by, now: dt.datetime | None = None) -> T
         raise PlanError("There is already an active plan for this condition; it must end before another starts.")
     how = "online by the patient" if by.role == Role.PATIENT else f"in person, recorded by {by.full_name}"
     _event(plan, by=by, kind=PlanEventKind.ACCEPTED, what=f"Accepted {how}", now=now)
+    plan_outcome_refresh(plan_ids=[plan.pk])
     return plan
 
 
@@ -259,6 +266,7 @@ def plan_adjust(
     _full_clean_active(plan)
     plan.save()
     _event(plan, by=by, kind=PlanEventKind.ADJUSTED, what="Adjusted: " + "; ".join(changes), why=reason, now=now)
+    plan_outcome_refresh(plan_ids=[plan.pk])  # the number of sessions decides the review session
     return plan
 
 
@@ -280,6 +288,7 @@ def plan_discontinue(*, plan: TreatmentPlan, by, reason: str, now: dt.datetime |
     reason = _reason(reason, "reason", "Say why the plan is discontinued.")
     _end(plan, status=PlanStatus.DISCONTINUED, reason=reason, now=now)
     _event(plan, by=by, kind=PlanEventKind.DISCONTINUED, what="Discontinued", why=reason, now=now)
+    plan_outcome_refresh(plan_ids=[plan.pk])
     return plan
 
 
@@ -335,4 +344,48 @@ def plan_review_record(
     elif decision == ReviewDecision.REFER:
         _end(plan, status=PlanStatus.DISCONTINUED, reason=f"Referred: {reason}", now=now)
     _event(plan, by=by, kind=PlanEventKind.REVIEWED, what=what, why=reason, data={"scores": review.scores}, now=now)
+    plan_outcome_refresh(plan_ids=[plan.pk])
     return review
+
+
+def plan_outcome_refresh(
+    *, plan_ids: Iterable[int] | None = None, patient_id: int | None = None, appointment_id: int | None = None
+) -> int:
+    """Recompute and store the outcome summary (PlanOutcome) of the plans whose inputs just changed: the given
+    plans, every plan of a patient (a questionnaire was submitted), or the plan an appointment is a session of
+    (it was attended). Returns how many plans were refreshed; at most 6 queries, 1 when nothing matches.
+
+    The one home of the summary: every service that writes its inputs calls it inside its own transaction
+    (patients.services.responses.response_submit, scheduling's appointment_check_in and appointment_complete,
+    and the plan services here). The figures come from plans.reports.outcomes.plan_outcome, the function the
+    report used to run on every request, so the stored summary and a recomputation cannot disagree.
+    """
+    plans: QuerySet[TreatmentPlan] = TreatmentPlan.objects.all()
+    if plan_ids is not None:
+        plans = plans.filter(pk__in=list(plan_ids))
+    if patient_id is not None:
+        plans = plans.filter(patient_id=patient_id)
+    if appointment_id is not None:
+        plans = plans.filter(sessions__appointment_id=appointment_id)
+    targets = list(plans.values_list("pk", "patient_id"))
+    if not targets:
+        return 0
+    # Per-patient: a check-in and a submitted questionnaire of the same patient at the same moment must not each
+    # store a summary computed without the other's change. The second waits here, then reads what the first
+    # committed.
+    list(Patient.objects.select_for_update().filter(pk__in={p for _, p in targets}).values_list("pk", flat=True))
+    scored = report_queries.plan_scores(TreatmentPlan.objects.filter(pk__in=[pk for pk, _ in targets]))
+    now = timezone.now()
+    summaries = [
+        PlanOutcome(
+            plan_id=pk, start=scores.start, updated_at=now, **outcomes.summary_columns(outcomes.plan_outcome(scores))
+        )
+        for pk, scores in scored
+    ]
+    PlanOutcome.objects.bulk_create(
+        summaries,
+        update_conflicts=True,
+        unique_fields=["plan"],
+        update_fields=["start", "updated_at", *outcomes.SUMMARY_COLUMNS],
+    )
+    return len(summaries)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from clinic.audit import audit
@@ -139,42 +141,50 @@ def last_visit_summaries(patient_ids: Iterable[int], *, before: dt.datetime) -> 
     ids = list(set(patient_ids))
     if not ids:
         return {}
-    latest: dict[int, VisitRecord] = {}
-    visits = (
-        VisitRecord.objects.filter(patient_id__in=ids, appointment__start__lt=before)
-        .select_related("appointment")
-        .prefetch_related(
-            Prefetch("points", VisitPoint.objects.filter(removed_at__isnull=True).select_related("point"))
+    # Only each patient's latest visit is read (a window function; Django filters on it in an outer query),
+    # as plain values: the cost follows the patients on the page, not their years of notes and points.
+    latest = {
+        v["patient_id"]: v
+        for v in VisitRecord.objects.filter(patient_id__in=ids, appointment__start__lt=before)
+        .annotate(
+            recency=Window(
+                RowNumber(), partition_by=[F("patient_id")], order_by=[F("appointment__start").desc(), "-pk"]
+            )
         )
-        .order_by("patient_id", "-appointment__start")
-    )
-    # Bounded by the patients on the page; older visits of a patient are skipped, not queried again.
-    for v in visits.only(
-        "pk",
-        "patient_id",
-        "appointment__start",
-        "leg_pain_before",
-        "leg_pain_after",
-        "pattern",
-        "pattern_other",
-        "electro",
-        "signed_at",
-    ):
-        latest.setdefault(v.patient_id, v)
-    return {pid: summary_line(v) for pid, v in latest.items()}
+        .filter(recency=1)
+        .values(*_SUMMARY_FIELDS)
+    }
+    codes: dict[int, list[str]] = {}
+    points = VisitPoint.objects.filter(visit_id__in=[v["pk"] for v in latest.values()], removed_at__isnull=True)
+    for visit_id, code in points.order_by("visit_id", "position", "pk").values_list("visit_id", "point__code"):
+        codes.setdefault(visit_id, []).append(code)
+    return {pid: _summary(v, codes.get(v["pk"], [])) for pid, v in latest.items()}
 
 
-def summary_line(v: VisitRecord) -> str:
-    parts = [v.appointment.start.date().strftime("%d %b")]
-    codes = [p.point.code for p in v.points.all()]
+_SUMMARY_FIELDS = (
+    "pk",
+    "patient_id",
+    "appointment__start",
+    "leg_pain_before",
+    "leg_pain_after",
+    "pattern",
+    "pattern_other",
+    "electro",
+    "signed_at",
+)
+
+
+def _summary(v: Mapping[str, Any], codes: Sequence[str]) -> str:
+    """One line about a visit: date, points, EA, leg pain before → after, pattern, unsigned."""
+    parts = [v["appointment__start"].date().strftime("%d %b")]
     if codes:
         parts.append(", ".join(codes[:6]) + ("…" if len(codes) > 6 else ""))
-    if v.electro:
+    if v["electro"]:
         parts.append("EA")
-    if v.leg_pain_before is not None and v.leg_pain_after is not None:
-        parts.append(f"leg pain {v.leg_pain_before}→{v.leg_pain_after}")
-    if v.pattern:
-        parts.append(v.pattern_label)
-    if not v.signed_at:
+    if v["leg_pain_before"] is not None and v["leg_pain_after"] is not None:
+        parts.append(f"leg pain {v['leg_pain_before']}→{v['leg_pain_after']}")
+    if v["pattern"]:
+        parts.append(VisitRecord(pattern=v["pattern"], pattern_other=v["pattern_other"]).pattern_label)
+    if not v["signed_at"]:
         parts.append("unsigned")
     return " · ".join(parts)

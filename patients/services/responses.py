@@ -118,6 +118,11 @@ def response_submit(*, response: QuestionnaireResponse) -> QuestionnaireResponse
     response.drafts = {}
     response.full_clean()
     response.save()
+    # The patient's plans' outcome summaries include every submitted score. Imported here: plans is built
+    # on patients, not the other way round.
+    from plans.services import plan_outcome_refresh
+
+    plan_outcome_refresh(patient_id=response.patient_id)
     return response
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from clinic.models import Location, PractitionerProfile, TimeOff, WorkingHours
 from patients.models import QuestionnaireResponse
@@ -183,27 +183,28 @@ def _instant(value) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
-    """Every started plan in the range with its attended sessions and its patient's scores (3 queries).
+def plan_scores(plans: QuerySet[TreatmentPlan]) -> list[tuple[int, outcomes.PlanScores]]:
+    """Each plan of `plans` (any status) with its attended sessions and its patient's scores, as
+    (plan id, PlanScores), in the queryset's order (3 queries).
 
     The series have the shape of patients.queries.chart.outcome_series (each measure's (when, value)
     of submitted responses, in order); it is not called here because it needs whole response rows."""
-    plans = list(
-        scope.plans().values_list(
+    rows = list(
+        plans.values_list(
             "pk", "patient_id", "template__name", "status", "start_date", "planned_sessions", "review_sessions"
         )
     )
-    if not plans:
+    if not rows:
         return []
     attended: dict[int, list[dt.datetime]] = defaultdict(list)
-    sessions = PlanSession.objects.filter(plan_id__in=scope.plans().values("pk"), appointment__status__in=ATTENDED)
+    sessions = PlanSession.objects.filter(plan_id__in=plans.values("pk"), appointment__status__in=ATTENDED)
     for plan_id, start in _raw_rows(sessions.values_list("plan_id", "appointment__start")):
         attended[plan_id].append(_instant(start))
     # Only the three outcome values of each submitted response, extracted by the database: decoding
     # whole score documents, and Django's per-value converters, cost more than everything else.
     keys = list(progress.MEASURES)
     responses = QuestionnaireResponse.objects.filter(
-        patient_id__in=scope.plans().values("patient_id"), status="submitted"
+        patient_id__in=plans.values("patient_id"), status="submitted"
     ).order_by("submitted_at", "pk")
     series_of: dict[int, dict[str, list[tuple[dt.datetime, float]]]] = defaultdict(dict)
     fields = ("patient_id", "submitted_at", *(f"scores__{k}__value" for k in keys))
@@ -213,27 +214,55 @@ def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
             value = _json_number(value)
             if value is not None:
                 mine.setdefault(key, []).append((instant, value))
-    extra = visit_scores({p[1] for p in plans})
+    extra = visit_scores({p[1] for p in rows})
     out = []
-    for pk, patient_id, name, status, start_date, planned, reviews in plans:
+    for pk, patient_id, name, status, start_date, planned, reviews in rows:
         series = {k: list(v) for k, v in series_of.get(patient_id, {}).items()}
         for key, points in extra.get(patient_id, {}).items():
             series.setdefault(key, []).extend(points)
         mid_reviews = [n for n in (reviews or []) if isinstance(n, int) and n < planned]
-        out.append(
-            outcomes.PlanScores(
-                plan_type=name,
-                patient_id=patient_id,
-                status=status,
-                # The baseline is the last score before treatment began: the first attended session,
-                # else the end of the plan's start date.
-                start=min(
-                    attended[pk],
-                    default=dt.datetime.combine(start_date + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC),
-                ),
-                review_number=min(mid_reviews) if mid_reviews else planned,
-                attended=attended.get(pk, []),
-                scores=series,
-            )
+        scores = outcomes.PlanScores(
+            plan_type=name,
+            patient_id=patient_id,
+            status=status,
+            # The baseline is the last score before treatment began: the first attended session,
+            # else the end of the plan's start date.
+            start=min(
+                attended[pk],
+                default=dt.datetime.combine(start_date + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC),
+            ),
+            review_number=min(mid_reviews) if mid_reviews else planned,
+            attended=attended.get(pk, []),
+            scores=series,
         )
+        out.append((pk, scores))
+    return out
+
+
+def outcomes_inputs(scope: Scope) -> list[outcomes.PlanScores]:
+    """Every started plan in the range with its attended sessions and its patient's scores (3 queries)."""
+    return [scores for _, scores in plan_scores(scope.plans())]
+
+
+def outcome_rows(scope: Scope) -> list[outcomes.PlanOutcomeRow]:
+    """Every started plan in the range with its stored outcome summary (plans.models.PlanOutcome): one
+    query, one row of numbers per plan. A plan without a summary (one written before summaries existed and
+    not backfilled, or by code that bypassed the services) is computed from its scores (3 more queries), so
+    the figures never depend on whether a summary was written."""
+    columns = [f"outcome__{c}" for c in outcomes.SUMMARY_COLUMNS]
+    rows = _raw_rows(
+        scope.plans().values_list("pk", "patient_id", "template__name", "status", "outcome__start", *columns)
+    )
+    live: dict[int, outcomes.PlanScores] = {}
+    if any(row[4] is None for row in rows):
+        live = dict(plan_scores(scope.plans().filter(outcome__isnull=True)))
+    out = []
+    for pk, patient_id, name, status, start, *values in rows:
+        if start is None:
+            scores = live[pk]
+            out.append(outcomes.PlanOutcomeRow(name, patient_id, status, scores.start, outcomes.plan_outcome(scores)))
+        else:
+            out.append(
+                outcomes.PlanOutcomeRow(name, patient_id, status, _instant(start), outcomes.summary_moments(values))
+            )
     return out

@@ -178,7 +178,7 @@ def _fig(f: outcomes.Figure, *, percent: bool = False) -> str:
 
 
 def outcome_report(scope: Scope) -> Report:
-    rows = outcomes.outcomes_by_plan_type(queries.outcomes_inputs(scope))
+    rows = outcomes.gather(queries.outcome_rows(scope))
     keys = outcomes.MEASURE_KEYS
     labels = {k: MEASURES[k].label for k in keys}
     main = Table(

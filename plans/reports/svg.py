@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from django.utils.html import escape
 from matplotlib import rc_context
@@ -26,7 +27,25 @@ def bar_chart(
     hatched: Sequence[str] = (),
 ) -> str:
     """Grouped horizontal bars: one group per label, one bar per series (None leaves a gap).
-    Series named in `hatched` are drawn hatched (a reference, not the clinic's own figure)."""
+    Series named in `hatched` are drawn hatched (a reference, not the clinic's own figure).
+
+    The SVG is a pure function of these arguments (fixed hash salt, no date), and drawing it costs more
+    than the report's reads (≈80 ms of matplotlib layout), so charts of the same figures are drawn once per
+    process: the page and its CSV export, or a report opened again, reuse it."""
+    return _bar_chart(
+        title, description, tuple(labels), tuple((name, tuple(vs)) for name, vs in series), unit, tuple(hatched)
+    )
+
+
+@lru_cache(maxsize=64)
+def _bar_chart(
+    title: str,
+    description: str,
+    labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[float | None, ...]], ...],
+    unit: str,
+    hatched: tuple[str, ...],
+) -> str:
     with rc_context(_RC):
         height = max(2.2, 0.9 + 0.32 * max(len(labels), 1) * max(len(series), 1))
         fig = Figure(figsize=(7.2, min(height, 12)), layout="constrained")

@@ -158,6 +158,7 @@ def appointment_check_in(
     appt.checked_in_by = by
     appt.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
     audit_appointment(appt, action="appointment.check_in", actor=by)
+    _attended(appt)
     return appt
 
 
@@ -208,7 +209,16 @@ def appointment_complete(*, appointment: Appointment, by: User | None = None) ->
     appt.status = AppointmentStatus.COMPLETED
     appt.save(update_fields=["status", "updated_at"])
     audit_appointment(appt, action="appointment.complete", actor=by)
+    _attended(appt)
     return appt
+
+
+def _attended(appt: Appointment) -> None:
+    """An attended plan session moves its plan's outcome summary (the sessions before each score).
+    Imported here: plans is built on scheduling, not the other way round."""
+    from plans.services import plan_outcome_refresh
+
+    plan_outcome_refresh(appointment_id=appt.pk)
 
 
 @transaction.atomic

@@ -104,3 +104,30 @@ def test_a_note_started_today_is_not_yet_listed_as_unsigned(practitioner_client,
         vs.visit_start(appointment=a, by=practitioner.user)
     html = practitioner_client.get(URL).content.decode()
     assert 'data-testid="unsigned-notes"' not in html
+
+
+def test_only_the_latest_of_many_notes_is_summarised_and_history_costs_no_queries(
+    practitioner_client, practitioner, ny, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pat = f.PatientFactory(full_name="Regular Rosa")
+    appt(ny, 10, 10, patient=pat)
+
+    def note(day: int, points: list[str], leg: tuple[int, int]) -> None:
+        v = vs.visit_start(appointment=appt(ny, day, 11, patient=pat, status="completed"), by=practitioner.user)
+        save(v, practitioner.user, points, leg_pain_before=leg[0], leg_pain_after=leg[1])
+        vs.visit_sign(visit=v, by=practitioner.user)
+
+    note(2, ["ST36"], (8, 7))
+    practitioner_client.get(URL)  # the session's first request does more
+    with CaptureQueriesContext(connection) as one_note:
+        practitioner_client.get(URL)
+    note(3, ["SP6", "LI4"], (7, 6))
+    note(6, ["BL40", "GB30"], (6, 3))  # the latest
+
+    with django_assert_num_queries(len(one_note)):
+        html = practitioner_client.get(URL).content.decode()
+    assert "06 Mar · BL40, GB30 · leg pain 6→3" in html
+    assert "ST36" not in html and "SP6" not in html and "leg pain 7→6" not in html
