@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,15 @@ from ..questionnaire import Definition, get_definition, validate
 from ..scoring import score
 from .errors import AnswersInvalid, PatientError
 from .safety import _sync_flags
+
+# Called in the submitting transaction with the patient's id. The plans app registers its outcome summaries
+# here (plans/apps.py): it is built on patients, and patients never imports it.
+RESPONSE_SUBMITTED: list[Callable[[int], None]] = []
+
+
+def on_response_submitted(hook: Callable[[int], None]) -> None:
+    if hook not in RESPONSE_SUBMITTED:
+        RESPONSE_SUBMITTED.append(hook)
 
 
 def _score_context(today: dt.date | None = None) -> dict:
@@ -118,11 +127,8 @@ def response_submit(*, response: QuestionnaireResponse) -> QuestionnaireResponse
     response.drafts = {}
     response.full_clean()
     response.save()
-    # The patient's plans' outcome summaries include every submitted score. Imported here: plans is built
-    # on patients, not the other way round.
-    from plans.services import plan_outcome_refresh
-
-    plan_outcome_refresh(patient_id=response.patient_id)
+    for hook in RESPONSE_SUBMITTED:
+        hook(response.patient_id)
     return response
 
 

@@ -7,6 +7,7 @@ buttons), on the row locked inside the service's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -213,12 +214,19 @@ def appointment_complete(*, appointment: Appointment, by: User | None = None) ->
     return appt
 
 
-def _attended(appt: Appointment) -> None:
-    """An attended plan session moves its plan's outcome summary (the sessions before each score).
-    Imported here: plans is built on scheduling, not the other way round."""
-    from plans.services import plan_outcome_refresh
+# Called in the transaction of a check-in or completion with the appointment's id. The plans app registers its
+# outcome summaries here (plans/apps.py: an attended plan session moves them); scheduling never imports plans.
+ATTENDED_HOOKS: list[Callable[[int], None]] = []
 
-    plan_outcome_refresh(appointment_id=appt.pk)
+
+def on_appointment_attended(hook: Callable[[int], None]) -> None:
+    if hook not in ATTENDED_HOOKS:
+        ATTENDED_HOOKS.append(hook)
+
+
+def _attended(appt: Appointment) -> None:
+    for hook in ATTENDED_HOOKS:
+        hook(appt.pk)
 
 
 @transaction.atomic

@@ -38,7 +38,9 @@ def _migrate(targets):
 
 
 @pytest.fixture
-def old_schema(transactional_db):
+def old_schema(transactional_db, django_db_serialized_rollback):
+    # Serialized rollback: the flush after this test would otherwise leave the data migrations' rows (content
+    # types, points, plan templates) recreated under other ids or not at all for the transactional tests after it.
     apps = _migrate(BEFORE)
     yield apps
     _migrate(executor_leaves())

@@ -103,6 +103,9 @@ def test_the_desk_drags_a_visit_to_a_free_time_and_a_taken_time_is_explained(pag
     free_at = _at(now) + dt.timedelta(hours=4)
     login(page, "desk@example.org", f.TEST_PASSWORD)
     board = f"/schedule/?location={clinic.location.pk}"
+    # Tall enough that source and target are on screen together: an HTML5 drag does not scroll the page, so a
+    # target below the fold (later in the day) would never get the drop.
+    page.set_viewport_size({"width": 1280, "height": 2400})
     page.goto(board)
 
     # Another desk books the first target while this page is open: the drop then gets the clear message.
