@@ -159,3 +159,22 @@ def test_an_email_is_written_out_with_the_same_headers_and_parts_as_django_write
 def test_quick_header_folding_is_compat32s(name, value):
     assert QUICK_COMPAT32.fold(name, value) == email.policy.compat32.fold(name, value)
     assert QUICK_COMPAT32.fold_binary(name, value) == email.policy.compat32.fold_binary(name, value)
+
+
+def test_a_plan_sessions_reminder_says_which_session_it_is_and_others_say_nothing(clinic):
+    from plans.models import PlanSession, PlanTemplate, TreatmentPlan
+
+    queue_reminders(clinic, 3, "p")
+    appt = Notification.objects.get(key="p:1").appointment
+    plan = TreatmentPlan.objects.create(
+        patient=appt.patient, practitioner=clinic.practitioner,
+        template=PlanTemplate.objects.get(name="Sciatica - acute"), acuity="acute", start_date=appt.start.date(),
+        planned_sessions=6, cadence=[2], status="active", created_by=clinic.practitioner.user,
+    )  # fmt: skip
+    PlanSession.objects.create(plan=plan, number=2, appointment=appt, of_total=6)
+    assert dispatch.outbox_dispatch().sent == 3
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    plan_email = by_recipient.pop(appt.patient.email)
+    assert f"{clinic.service.name} (Session 2 of 6) with" in plan_email.body
+    assert "(Session 2 of 6)" in plan_email.alternatives[0].content
+    assert all("Session" not in m.body for m in by_recipient.values())
