@@ -3,8 +3,9 @@
 Run by beat every minute (scheduling.tasks.dispatch_outbox) and nudged after a commit that queued
 a message due now. Several dispatchers may run at once: a batch is claimed with
 SELECT ... FOR UPDATE SKIP LOCKED and flipped to "sending" in one short transaction, so each row
-is claimed by exactly one of them. The queries per batch are constant: claim (2), load (1),
-record (1 bulk UPDATE), whatever the batch size.
+is claimed by exactly one of them. The queries per batch are constant: claim (2), load (1, and 1
+each for the services, locations, rooms and practitioners the rows share), record (1-2 UPDATEs),
+whatever the batch size.
 
 Delivery is at-least-once only across a crash between sending and recording (a worker killed
 mid-batch): rows left in "sending" longer than OUTBOX_STUCK_SECONDS go back to pending. Every
@@ -156,13 +157,16 @@ def _send_one(n: Notification, email_connection, sms_backend, renderer: Renderer
     return ""  # an email's id is its Message-ID, emails.message_id(row)
 
 
-def _open(connection) -> None:
-    """One session for the batch (one SMTP login, one file), not one per message. If it cannot be
-    opened, each send below tries on its own and records its own failure (retry, backoff)."""
+def _open(connection, *, reopen: bool = False) -> None:
+    """One session for the batch (one SMTP login, one file), not one per message; a new one after a
+    failed send, so a broken session does not fail the rest of the batch. If it cannot be opened,
+    each send tries on its own and records its own failure (retry with backoff)."""
     try:
+        if reopen:
+            connection.close()
         connection.open()
-    except Exception as exc:  # the same error will be recorded on each message
-        log.warning("email backend not reachable at the start of a batch: %s", exc)
+    except Exception as exc:  # the same error is recorded on each message that meets it
+        log.warning("email backend not reachable for a batch: %s", exc)
 
 
 def _deliver(
@@ -185,9 +189,8 @@ def _deliver(
             try:
                 n.provider_message_id = _send_one(n, connection, sms_backend, renderer)[:100]
             except Exception as exc:  # any failure of one message must not stop the batch
-                if n.channel == "email":  # a broken session must not fail the rest of the batch
-                    connection.close()
-                    _open(connection)
+                if n.channel == "email":
+                    _open(connection, reopen=True)
                 transient = getattr(exc, "transient", True)
                 n.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 if n.attempts >= MAX_ATTEMPTS or not transient:
