@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
 from django.urls import reverse
 
-from clinic.messaging.mime import quicken
+from clinic.messaging.mime import QuickEmail
 
 from . import ics
 from .models import Appointment, Notification, NotificationKind
@@ -33,13 +33,6 @@ NO_ICS_KINDS = (NotificationKind.REMINDER, NotificationKind.INTAKE_PENDING, Noti
 def local_when(value, tz) -> str:
     """ "Monday 9 March 2026, 09:00 EDT" in the given zone (see templatetags.local_time)."""
     return format_local(value, tz, WHEN_FORMAT, zone=True)
-
-
-class OutboxEmail(EmailMultiAlternatives):
-    """Django's email, written out about three times faster by every backend (clinic.messaging.mime)."""
-
-    def message(self):
-        return quicken(super().message())
 
 
 class Renderer:
@@ -120,7 +113,7 @@ def build_email(n: Notification, renderer: Renderer | None = None) -> EmailMulti
     """The email of an outbox row. The dispatcher passes one Renderer for all its messages."""
     headers = {"Message-ID": message_id(n)}
     if "subject" in n.payload:  # account emails arrive rendered (see clinic.messaging.queue_email)
-        message = OutboxEmail(
+        message = QuickEmail(
             subject=n.payload["subject"],
             body=n.payload.get("text", ""),
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -134,7 +127,7 @@ def build_email(n: Notification, renderer: Renderer | None = None) -> EmailMulti
     ctx, attachments = _context(n, renderer)
     base = f"emails/{n.kind}"
     subject = " ".join(renderer.render(f"{base}_subject.txt", ctx).split())
-    message = OutboxEmail(
+    message = QuickEmail(
         subject=subject,
         body=renderer.render(f"{base}_body.txt", ctx),
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -1,4 +1,9 @@
-"""Writing out an email faster, with the same bytes as Django (the multipart boundary aside, which is random anyway).
+"""Building and writing out an email faster, with the same bytes as Django (the multipart boundary aside, which is
+random anyway). `QuickEmail` is Django's EmailMultiAlternatives with the shortcuts below.
+
+Building: Django passes every ASCII subject through `email.header.Header(...).encode()` to fold it, about
+half the time of `EmailMessage.message()`; a subject of up to 76 printable ASCII characters folds to itself,
+so QuickEmail sets such a subject directly.
 
 Django builds its MIME messages with the standard library's compat32 policy. Two steps of writing one
 out (every backend does: SMTP, file, console) cost about two thirds of the time, for nothing in our emails:
@@ -20,6 +25,8 @@ from __future__ import annotations
 import secrets
 from email.message import Message
 from email.policy import Compat32
+
+from django.core.mail import EmailMultiAlternatives
 
 
 class QuickCompat32(Compat32):
@@ -54,3 +61,22 @@ def quicken(message: Message) -> Message:
         for n, part in enumerate(p for p in message.walk() if p.is_multipart()):
             part.set_boundary(f"=============={token}.{n}==")
     return message
+
+
+def _folds_to_itself(subject: object) -> bool:
+    return isinstance(subject, str) and len(subject) <= 76 and subject.isascii() and subject.isprintable()
+
+
+class QuickEmail(EmailMultiAlternatives):
+    def message(self):
+        subject = self.subject
+        quick = _folds_to_itself(subject)  # printable: no CR or LF, so no header injection either
+        if quick:
+            self.subject = ""
+        try:
+            message = super().message()
+        finally:
+            self.subject = subject
+        if quick:
+            message.replace_header("Subject", subject)
+        return quicken(message)

@@ -11,10 +11,11 @@ from io import BytesIO
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clinic.messaging.mime import QUICK_COMPAT32
+from clinic.messaging.mime import QUICK_COMPAT32, QuickEmail
 from scheduling import dispatch, services
 from scheduling.emails import Renderer, build_email
 from scheduling.models import Notification, NotificationKind, NotificationStatus
@@ -107,8 +108,21 @@ def test_the_task_shares_a_backlog_with_helpers(clinic, settings):
     assert len(mail.outbox) == 5 and len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 5
 
 
-def parsed(raw: bytes):
-    return email.message_from_bytes(raw, policy=email.policy.compat32)
+def same_as_django(email_message) -> list:
+    """The email's headers and parts written out quickly and as Django alone writes them (compat32
+    policy, boundaries of the generator's choosing); the Date and boundaries differ by nature."""
+    quick = email_message.message()
+    assert quick.policy is QUICK_COMPAT32
+    buffer = BytesIO()
+    BytesGenerator(buffer, mangle_from_=False).flatten(EmailMultiAlternatives.message(email_message))
+    written = []
+    for raw in (quick.as_bytes(), buffer.getvalue()):
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        headers = [(k, v) for k, v in msg.items() if k not in ("Content-Type", "Date")]
+        parts = [(p.items(), p.get_payload(decode=True)) for p in msg.walk() if not p.is_multipart()]
+        written.append((headers, parts, [p.get_content_type() for p in msg.walk()]))
+    assert written[0] == written[1]
+    return written[0]
 
 
 def test_an_email_is_written_out_with_the_same_headers_and_parts_as_django_writes_it(clinic):
@@ -118,28 +132,22 @@ def test_an_email_is_written_out_with_the_same_headers_and_parts_as_django_write
         key="m:1", kind=NotificationKind.BOOKING_CONFIRMED, recipient=patient.email, patient=patient,
         appointment=appt,
     )  # fmt: skip
-    quick = build_email(n, Renderer()).message()
-    assert quick.policy is QUICK_COMPAT32
-    plain = build_email(n, Renderer()).message()
-    plain.policy = email.policy.compat32  # what Django alone would do: compat32, boundaries of its own
-    for part in plain.walk():
-        if part.is_multipart():
-            part.set_param("boundary", None)
-            del part["Content-Type"]
-            part["Content-Type"] = f"multipart/{part.get_content_subtype()}"
-    quick_bytes = quick.as_bytes()
-    buffer = BytesIO()
-    BytesGenerator(buffer, mangle_from_=False).flatten(plain)
-    a, b = parsed(quick_bytes), parsed(buffer.getvalue())
-    assert [(k, v) for k, v in a.items() if k not in ("Content-Type", "Date")] == [
-        (k, v) for k, v in b.items() if k not in ("Content-Type", "Date")
-    ]
-    parts_a, parts_b = [p for p in a.walk() if not p.is_multipart()], [p for p in b.walk() if not p.is_multipart()]
-    assert [(p.items(), p.get_payload(decode=True)) for p in parts_a] == [
-        (p.items(), p.get_payload(decode=True)) for p in parts_b
-    ]
-    assert [p.get_content_type() for p in parts_a] == ["text/plain", "text/html", "text/calendar"]
-    assert "Zoë" in parts_a[0].get_payload(decode=True).decode()
+    headers, parts, types = same_as_django(build_email(n, Renderer()))
+    assert types == ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/calendar"]
+    assert "Zoë" in parts[0][1].decode()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Reminder: Follow-up on Monday 9 March 2026, 09:00 GMT", "x" * 76, "x" * 77, "word " * 20, " a  b ", "Zoë", ""],
+)
+def test_a_subject_is_written_as_django_writes_it(subject):
+    message = QuickEmail(
+        subject=subject, body="Hello", from_email="Clinic <c@example.org>", to=["p@example.org"],
+        headers={"Message-ID": "<outbox-1.test@example.org>"},
+    )  # fmt: skip
+    message.attach_alternative("<p>Hello</p>", "text/html")
+    same_as_django(message)
 
 
 @pytest.mark.parametrize(
