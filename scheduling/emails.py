@@ -16,6 +16,7 @@ from django.urls import reverse
 from clinic.messaging.mime import QuickEmail
 
 from . import ics
+from .desk_queries import with_plan_progress
 from .models import Appointment, Notification, NotificationKind
 from .templatetags.local_time import format_local
 
@@ -70,7 +71,9 @@ def _context(n: Notification, renderer: Renderer) -> tuple[dict, list[tuple[str,
         if n.kind == NotificationKind.BOOKING_SERIES:
             ids = n.payload.get("appointment_ids", [appt.pk])
             series = list(
-                Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+                with_plan_progress(
+                    Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+                )
                 .filter(pk__in=ids)
                 .order_by("start")
             )
