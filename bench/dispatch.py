@@ -4,8 +4,10 @@
     CELERY_BROKER_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py [--messages 10000]
 
 It (re)builds the schema in the bench database, books 50 appointments, queues N due reminder
-emails for them, starts `celery worker --pool solo` (emails to Django's file backend in a temporary
-folder), sends one dispatch_outbox task and times until no message is left to send. Then it counts
+emails for them, starts `celery worker` as dev.py does (prefork, 2 processes; `--concurrency 1`:
+`--pool solo`; emails to Django's file backend in a temporary folder), waits until it answers a
+ping, sends one dispatch_outbox task and times until no message is left to send. It prints the
+worker's CPU seconds per 1,000 messages and the load average (the machine is shared), then counts
 the queries of one batch at two batch sizes in this process (they must be equal).
 """
 
