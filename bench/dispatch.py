@@ -4,8 +4,10 @@
     CELERY_BROKER_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/dispatch.py [--messages 10000]
 
 It (re)builds the schema in the bench database, books 50 appointments, queues N due reminder
-emails for them, starts `celery worker --pool solo` (emails to Django's file backend in a temporary
-folder), sends one dispatch_outbox task and times until no message is left to send. Then it counts
+emails for them, starts `celery worker` as dev.py does (prefork, 2 processes; `--concurrency 1`:
+`--pool solo`; emails to Django's file backend in a temporary folder), waits until it answers a
+ping, sends one dispatch_outbox task and times until no message is left to send. It prints the
+worker's CPU seconds per 1,000 messages and the load average (the machine is shared), then counts
 the queries of one batch at two batch sizes in this process (they must be equal).
 """
 
@@ -15,6 +17,7 @@ import argparse
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -76,24 +79,56 @@ def queries_per_batch(size: int) -> int:
     return len(ctx)
 
 
+def cpu_seconds(group: int) -> dict[int, float]:
+    """pid -> user + system CPU seconds so far, for the processes of a process group (the worker and its
+    pool; Linux /proc): less sensitive to the machine's other load than wall time."""
+    seconds = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=None, help="the worker's OUTBOX_BATCH_SIZE")
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="worker processes (prefork, as dev.py runs it); 1: --pool solo"
+    )
     args = parser.parse_args()
     url = database_url()
     os.environ["EMAIL_URL"] = "memorymail://"  # this process's own batches (the query count)
     setup_django(url)
+    from django.conf import settings
+
     from scheduling.models import Notification, NotificationStatus
     from scheduling.tasks import dispatch_outbox
 
     build(args.messages)
     outdir = tempfile.mkdtemp(prefix="bench-mail-")
-    env = dict(os.environ, EMAIL_URL=f"filemail://{outdir}", LOG_LEVEL="WARNING")
-    argv = [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool", "solo", "--loglevel", "WARNING"]
-    argv += ["--hostname", f"bench-dispatch-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
+    batch_size = args.batch_size or settings.OUTBOX_BATCH_SIZE
+    # django-environ reads "filemail:///tmp/x" as the relative path "tmp/x": one more slash.
+    env = dict(os.environ, EMAIL_URL=f"filemail:///{outdir}", LOG_LEVEL="WARNING", OUTBOX_BATCH_SIZE=str(batch_size))
+    env["OUTBOX_DISPATCHERS"] = str(args.concurrency)
+    pool = ["--pool", "solo"] if args.concurrency == 1 else ["--pool", "prefork", f"--concurrency={args.concurrency}"]
+    argv = [sys.executable, "-m", "celery", "-A", "clinic", "worker", *pool, "--loglevel", "WARNING"]
+    hostname = f"bench-dispatch-{os.getpid()}@{socket.gethostname()}"
+    argv += ["--hostname", hostname, "--without-gossip", "--without-mingle"]
     worker = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
     try:
-        time.sleep(6)  # the worker connects to the broker
+        # Timing starts once the worker answers a ping: its start-up is not counted.
+        deadline = time.monotonic() + 120
+        while not dispatch_outbox.app.control.ping([hostname], timeout=1.0):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                sys.exit("the worker did not start")
+        time.sleep(1)  # the pool's processes finish starting
+        load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         dispatch_outbox.delay()
         while Notification.objects.filter(status=NotificationStatus.PENDING).exists() or (
@@ -101,11 +136,25 @@ def main() -> None:
         ):
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds(worker.pid)
+        per_process = sorted((cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after), reverse=True)
+        cpu = sum(per_process)
+        load_after = os.getloadavg()[0]
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
     sent = Notification.objects.filter(status=NotificationStatus.SENT).count()
-    print(f"{sent} of {args.messages} sent in {elapsed:.2f} s: {sent / elapsed:,.0f} messages/s (worker, PostgreSQL)")
+    written = sum(path.read_bytes().count(b"\nMessage-ID: <outbox-") for path in Path(outdir).iterdir())
+    print(
+        f"{sent} of {args.messages} sent ({written} in the mail files) in {elapsed:.2f} s: "
+        f"{sent / elapsed:,.0f} messages/s (worker with {args.concurrency} process(es), PostgreSQL, "
+        f"batches of {batch_size})"
+    )
+    print(
+        f"worker CPU: {cpu:.2f} s, {cpu / sent * 1000:.3f} s per 1,000 messages "
+        f"(its processes: {', '.join(f'{s:.2f}' for s in per_process)} s)"
+    )
+    print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after")
     small, large = queries_per_batch(50), queries_per_batch(200)
     print(f"queries for one batch: {small} at 50 messages, {large} at 200 messages")
 

@@ -247,6 +247,12 @@ LOGGING = {
 # --- Outbox, reminders and SMS (scheduling/dispatch.py, clinic/messaging) ----------------------
 OUTBOX_HOLD_SECONDS = env.int("OUTBOX_HOLD_SECONDS", default=180)
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=600)
+# Messages claimed and recorded together. A crash between sending and recording offers at most one
+# batch again (same Message-ID / key); larger batches spread the batch's fixed queries thinner.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+# Dispatchers that share a backlog bigger than one batch (claims skip each other's rows): the worker's
+# processes (celery worker --concurrency) beyond this many stay free for other tasks.
+OUTBOX_DISPATCHERS = env.int("OUTBOX_DISPATCHERS", default=2)
 REMINDER_EXTRA_OFFSET_MINUTES = env.int("REMINDER_EXTRA_OFFSET_MINUTES", default=0)
 SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.messaging.backends.ConsoleBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))

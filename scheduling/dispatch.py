@@ -3,8 +3,9 @@
 Run by beat every minute (scheduling.tasks.dispatch_outbox) and nudged after a commit that queued
 a message due now. Several dispatchers may run at once: a batch is claimed with
 SELECT ... FOR UPDATE SKIP LOCKED and flipped to "sending" in one short transaction, so each row
-is claimed by exactly one of them. The queries per batch are constant: claim (2), load (1),
-record (1 bulk UPDATE), whatever the batch size.
+is claimed by exactly one of them. The queries per batch are constant: claim (2), load (1, and 1
+each for the services, locations, rooms and practitioners the rows share), record (1-2 UPDATEs),
+whatever the batch size.
 
 Delivery is at-least-once only across a crash between sending and recording (a worker killed
 mid-batch): rows left in "sending" longer than OUTBOX_STUCK_SECONDS go back to pending. Every
@@ -21,22 +22,20 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from clinic.messaging import SmsMessage, get_sms_backend
+from clinic.models import PractitionerProfile
 from patients import message_prefs
 
 from . import reminders
-from .emails import build_email, sms_context
+from .emails import Renderer, build_email, sms_text
 from .models import AppointmentStatus, Notification, NotificationKind, NotificationStatus, WaitlistOfferStatus
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# Small batches bound what a crash between sending and recording can offer twice (one batch).
-BATCH_SIZE = 50
 RETRY_BASE = dt.timedelta(minutes=1)
 
 # kind -> function(notification) -> reason it no longer applies ("" if it does). Higher apps
@@ -117,13 +116,17 @@ def _claim(now: dt.datetime, batch_size: int) -> list[Notification]:
         Notification.objects.filter(pk__in=ids).update(
             status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
         )
+    return _load(ids)
+
+
+def _load(ids: list[int]) -> list[Notification]:
+    """The claimed rows with everything their messages show, in a fixed number of queries: a join
+    for what is each row's own (patient, appointment, plan session, waitlist offer), and one query
+    per kind of row that many messages share (service, location, room, practitioner), each row
+    loaded once for the batch rather than once per message."""
     return list(
         Notification.objects.select_related(
             "patient",
-            "appointment__service",
-            "appointment__location",
-            "appointment__room",
-            "appointment__practitioner__user",
             "appointment__patient",
             "appointment__plan_session",  # "session k of N" (plans' reverse one-to-one; no import)
             "waitlist_offer__entry__patient",
@@ -131,24 +134,44 @@ def _claim(now: dt.datetime, batch_size: int) -> list[Notification]:
             "waitlist_offer__entry__location",
             "waitlist_offer__practitioner__user",
         )
+        .prefetch_related(
+            "appointment__service",
+            "appointment__location",
+            "appointment__room",
+            Prefetch("appointment__practitioner", queryset=PractitionerProfile.objects.select_related("user")),
+        )
         .filter(pk__in=ids)
         .order_by("scheduled_for", "pk")
     )
 
 
-def _send_one(n: Notification, email_connection, sms_backend) -> str:
+def _send_one(n: Notification, email_connection, sms_backend, renderer: Renderer) -> str:
     """Send; returns the provider's message id."""
     if n.channel == "sms":
-        body = render_to_string(f"emails/{n.kind}_sms.txt", sms_context(n)).strip()
-        return sms_backend.send(SmsMessage(to=n.recipient, body=body, key=n.key))
-    message = build_email(n)
+        return sms_backend.send(SmsMessage(to=n.recipient, body=sms_text(n, renderer), key=n.key))
+    message = build_email(n, renderer)
     message.connection = email_connection
     message.send(fail_silently=False)
     return ""  # an email's id is its Message-ID, emails.message_id(row)
 
 
-def _deliver(rows: list[Notification], now: dt.datetime, result: DispatchResult, sms_backend) -> None:
+def _open(connection, *, reopen: bool = False) -> None:
+    """One session for the batch (one SMTP login, one file), not one per message; a new one after a
+    failed send, so a broken session does not fail the rest of the batch. If it cannot be opened,
+    each send tries on its own and records its own failure (retry with backoff)."""
+    try:
+        if reopen:
+            connection.close()
+        connection.open()
+    except Exception as exc:  # the same error is recorded on each message that meets it
+        log.warning("email backend not reachable for a batch: %s", exc)
+
+
+def _deliver(
+    rows: list[Notification], now: dt.datetime, result: DispatchResult, sms_backend, renderer: Renderer
+) -> None:
     connection = get_connection()
+    _open(connection)
     fields = ["status", "sent_at", "provider_message_id", "last_error", "scheduled_for", "attempts"]
     try:
         for n in rows:
@@ -162,8 +185,10 @@ def _deliver(rows: list[Notification], now: dt.datetime, result: DispatchResult,
                 result.deferred += 1
                 continue
             try:
-                n.provider_message_id = _send_one(n, connection, sms_backend)[:100]
+                n.provider_message_id = _send_one(n, connection, sms_backend, renderer)[:100]
             except Exception as exc:  # any failure of one message must not stop the batch
+                if n.channel == "email":
+                    _open(connection, reopen=True)
                 transient = getattr(exc, "transient", True)
                 n.last_error = f"{type(exc).__name__}: {exc}"[:500]
                 if n.attempts >= MAX_ATTEMPTS or not transient:
@@ -197,19 +222,33 @@ def _record(rows: list[Notification], fields: list[str]) -> None:
 
 
 def outbox_dispatch(
-    *, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE, max_batches: int = 400, sms_backend=None
+    *,
+    now: dt.datetime | None = None,
+    batch_size: int | None = None,
+    max_batches: int = 400,
+    sms_backend=None,
+    on_backlog: Callable[[], object] | None = None,
 ) -> DispatchResult:
-    """Send every due message (up to max_batches × batch_size). Safe to run twice at once."""
+    """Send every due message (up to max_batches × batch_size). Safe to run twice at once.
+
+    The batch size (settings.OUTBOX_BATCH_SIZE) bounds what a crash between sending and recording
+    can offer twice (one batch); the queries of a batch do not depend on it. `on_backlog` is called
+    once if the first batch is full (more is due than one batch), to start other dispatchers."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     result = DispatchResult()
     result.recovered, result.missed = _recover_and_expire(now)
     backend = sms_backend or get_sms_backend()
+    renderer = None
     for _ in range(max_batches):
         rows = _claim(now, batch_size)
         if not rows:
             break
         result.batches += 1
-        _deliver(rows, now, result, backend)
+        if result.batches == 1 and len(rows) == batch_size and on_backlog is not None:
+            on_backlog()
+        renderer = renderer or Renderer()
+        _deliver(rows, now, result, backend, renderer)
     return result
 
 

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 
+from clinic.messaging.mime import QuickEmail
 from patients import message_prefs
 from patients.unsubscribe import unsubscribe_url
 
 from . import ics
+from .desk_queries import with_plan_progress
 from .links import Purpose, link_path
 from .models import Appointment, AppointmentStatus, Notification, NotificationKind
 from .templatetags.local_time import format_local
@@ -55,7 +57,25 @@ def local_when(value, tz) -> str:
     return format_local(value, tz, WHEN_FORMAT, zone=True)
 
 
-def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
+class Renderer:
+    """What every message of a dispatch shares, prepared once: the compiled templates (looked up
+    once per name) and the site's links. A message then costs its own context and its renders,
+    so a per-message extra (a header, a signed link) is the only thing added per message."""
+
+    def __init__(self) -> None:
+        self._templates: dict = {}
+        self.links = {
+            "my_appointments_url": site_url(reverse("scheduling:my_appointments")),
+            "intake_url": site_url(reverse("patients:intake")),
+        }
+
+    def render(self, name: str, ctx: dict) -> str:
+        if (template := self._templates.get(name)) is None:
+            template = self._templates[name] = get_template(name)
+        return template.render(ctx)
+
+
+def _context(n: Notification, renderer: Renderer) -> tuple[dict, list[tuple[str, bytes]]]:
     ctx: dict = {"clinic_name": settings.CLINIC_NAME, "notification": n, "payload": n.payload, "patient": n.patient}
     attachments: list[tuple[str, bytes]] = []
     appt = n.appointment  # the dispatcher loads it with its service, location, room and practitioner
@@ -67,14 +87,15 @@ def _context(n: Notification) -> tuple[dict, list[tuple[str, bytes]]]:
             local_end=appt.local_end,
             when=local_when(appt.start, appt.location.tz),
             end_time=format_local(appt.end, appt.location.tz),
-            my_appointments_url=site_url(reverse("scheduling:my_appointments")),
-            intake_url=site_url(reverse("patients:intake")),
+            **renderer.links,
             **one_click_links(n, appt),
         )
         if n.kind == NotificationKind.BOOKING_SERIES:
             ids = n.payload.get("appointment_ids", [appt.pk])
             series = list(
-                Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+                with_plan_progress(
+                    Appointment.objects.select_related("service", "location", "room", "practitioner__user", "patient")
+                )
                 .filter(pk__in=ids)
                 .order_by("start")
             )
@@ -107,9 +128,10 @@ def message_id(n: Notification) -> str:
     return f"<outbox-{n.pk}.{n.key.replace(':', '.').replace('+', '')[:120]}@{domain}>"
 
 
-def sms_context(n: Notification) -> dict:
-    ctx, _ = _context(n)
-    return ctx
+def sms_text(n: Notification, renderer: Renderer | None = None) -> str:
+    renderer = renderer or Renderer()
+    ctx, _ = _context(n, renderer)
+    return renderer.render(f"emails/{n.kind}_sms.txt", ctx).strip()
 
 
 @dataclass(frozen=True)
@@ -119,10 +141,11 @@ class Footer:
     html: str
 
 
-def unsubscribe_footer(n: Notification) -> Footer:
+def unsubscribe_footer(n: Notification, renderer: Renderer | None = None) -> Footer:
     """Every email to a patient ends with an unsubscribe link for its group of messages (for an
     essential one, a booking confirmation: all non-essential email), also given to mail programs
     as List-Unsubscribe with one-click POST (RFC 8058). Account emails carry none."""
+    renderer = renderer or Renderer()
     url = unsubscribe_url(patient_id=n.patient_id, kind=n.kind)
     ctx = {
         "unsubscribe_url": url,
@@ -131,15 +154,16 @@ def unsubscribe_footer(n: Notification) -> Footer:
     }
     return Footer(
         headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        text=render_to_string("emails/_unsubscribe_footer.txt", ctx),
-        html=render_to_string("emails/_unsubscribe_footer.html", ctx),
+        text=renderer.render("emails/_unsubscribe_footer.txt", ctx),
+        html=renderer.render("emails/_unsubscribe_footer.html", ctx),
     )
 
 
-def build_email(n: Notification) -> EmailMultiAlternatives:
+def build_email(n: Notification, renderer: Renderer | None = None) -> EmailMultiAlternatives:
+    """The email of an outbox row. The dispatcher passes one Renderer for all its messages."""
     headers = {"Message-ID": message_id(n)}
     if "subject" in n.payload:  # account emails arrive rendered (see clinic.messaging.queue_email)
-        message = EmailMultiAlternatives(
+        message = QuickEmail(
             subject=n.payload["subject"],
             body=n.payload.get("text", ""),
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -149,15 +173,16 @@ def build_email(n: Notification) -> EmailMultiAlternatives:
         if n.payload.get("html"):
             message.attach_alternative(n.payload["html"], "text/html")
         return message
-    ctx, attachments = _context(n)
+    renderer = renderer or Renderer()
+    ctx, attachments = _context(n, renderer)
     base = f"emails/{n.kind}"
-    subject = " ".join(render_to_string(f"{base}_subject.txt", ctx).split())
-    text, html = render_to_string(f"{base}_body.txt", ctx), render_to_string(f"{base}_body.html", ctx)
+    subject = " ".join(renderer.render(f"{base}_subject.txt", ctx).split())
+    text, html = renderer.render(f"{base}_body.txt", ctx), renderer.render(f"{base}_body.html", ctx)
     if n.patient_id:
-        footer = unsubscribe_footer(n)
+        footer = unsubscribe_footer(n, renderer)
         headers.update(footer.headers)
         text, html = text + footer.text, html + footer.html
-    message = EmailMultiAlternatives(
+    message = QuickEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -142,9 +142,7 @@ def _finish(cal: icalendar.Calendar, appts: list[Appointment]) -> bytes:
 
 
 def patient_summary(appt: Appointment) -> str:
-    # "Session 3 of 6" comes from the plans app's one-to-one (scheduling cannot import plans).
-    session = getattr(appt, "plan_session", None)
-    course = f" ({session.progress_label})" if session is not None else ""
+    course = f" ({appt.session_label})" if appt.session_label else ""
     return f"{appt.service.name}{course} with {appt.practitioner.user.full_name} — {settings.CLINIC_NAME}"
 
 

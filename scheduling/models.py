@@ -132,6 +132,15 @@ class Appointment(models.Model):
         return self.end.astimezone(self.location.tz)
 
     @property
+    def session_label(self) -> str:
+        """ "Session 3 of 6" for a visit of a treatment plan, else "". The plans app adds the reverse
+        one-to-one `plan_session` (scheduling must not import plans). Templates use this rather than
+        `appointment.plan_session`, whose failed lookup makes Django's template engine list every
+        attribute of the appointment (dir()) on each render: a third of a reminder's render time."""
+        session = getattr(self, "plan_session", None)
+        return session.progress_label if session is not None else ""
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

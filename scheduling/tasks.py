@@ -5,17 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 
 from . import dispatch, services
 
 
 @shared_task(acks_late=True)
-def dispatch_outbox() -> dict:
+def dispatch_outbox(helper: bool = False) -> dict:
     """Beat runs this every minute (and commits nudge it): send every due outbox message.
 
     Exactly-once comes from the rows, not from the task: a duplicate or redelivered task finds
-    nothing left to claim."""
-    result = dispatch.outbox_dispatch()
+    nothing left to claim. When more is due than one batch, it asks for OUTBOX_DISPATCHERS - 1
+    helpers, so the worker's other processes share the backlog (helpers ask for none)."""
+
+    def ask_for_helpers() -> None:
+        for _ in range(settings.OUTBOX_DISPATCHERS - 1):
+            dispatch_outbox.delay(helper=True)
+
+    result = dispatch.outbox_dispatch(on_backlog=None if helper else ask_for_helpers)
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "missed": result.missed}
 
 

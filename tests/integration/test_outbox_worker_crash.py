@@ -14,7 +14,6 @@ import uuid
 import pytest
 from django.db import connection
 
-from scheduling import dispatch
 from scheduling.models import Notification, NotificationStatus
 from scheduling.tasks import dispatch_outbox
 
@@ -24,6 +23,7 @@ pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
 QUEUE = f"outbox-crash-{uuid.uuid4().hex[:8]}"  # its own queue: other workers on the broker stay out
+BATCH = 50  # the worker's batch size: 200 messages in 4 batches, so the kill can land inside one
 
 
 def start_worker(tmp_path, receiver, name: str) -> subprocess.Popen:
@@ -34,6 +34,7 @@ def start_worker(tmp_path, receiver, name: str) -> subprocess.Popen:
         TESTING="true",
         OUTBOX_RECEIVER_DIR=str(receiver),
         OUTBOX_STUCK_SECONDS="2",
+        OUTBOX_BATCH_SIZE=str(BATCH),
         PYTHONUNBUFFERED="1",
     )
     hostname = f"outbox-{name}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
@@ -72,7 +73,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path
         # Kill inside a batch, not between two: some of a batch's messages are out and at least ten are
         # still to go (each takes milliseconds), so the kill lands while its rows are "sending".
         wait_until_fn(
-            lambda: len(os.listdir(inbox)) >= 100 and 0 < len(os.listdir(inbox)) % dispatch.BATCH_SIZE <= 40,
+            lambda: len(os.listdir(inbox)) >= 100 and 0 < len(os.listdir(inbox)) % BATCH <= 40,
             timeout=90,
             message="half the messages delivered, in the middle of a batch",
         )
@@ -100,4 +101,4 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(tmp_path
     assert subjects == {f"Message {i}" for i in range(200)}
     # The messages sent but not yet recorded when the worker died were offered again with the same
     # Message-ID; the mailbox recognised them. At most one batch can be in that state.
-    assert len(os.listdir(receiver / "repeats")) <= dispatch.BATCH_SIZE
+    assert len(os.listdir(receiver / "repeats")) <= BATCH

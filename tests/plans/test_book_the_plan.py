@@ -233,3 +233,21 @@ def test_proposals_never_share_a_day_and_keep_their_order_whatever_is_free():
                 assert abs((pick.date() - target.date()).days) <= 7
 
     check()
+
+
+def test_the_series_email_lists_each_session_of_the_plan(plan, clinic, patient):
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from scheduling import dispatch
+
+    starts = {p.number: p.start for p in proposals(plan, clinic, first=local(2026, 3, 2, 10))}
+    booking.plan_book(plan=plan, location=clinic.location, starts=starts, by=patient.user)
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries:
+        dispatch.outbox_dispatch(now=NOW + dt.timedelta(minutes=10))  # after the 3-minute hold
+    (email,) = [m for m in mail.outbox if any(a[0] == "sessions.ics" for a in m.attachments)]
+    for n in range(1, 5):
+        assert f"(Session {n} of 4)" in email.body
+    assert len(queries) <= 16  # the series and its plan sessions in one query, not one per session
