@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.shortcuts import render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 
 from clinic import access, dates
@@ -16,6 +17,7 @@ from patients.queries import alerts_for_patients, intake_statuses
 from scheduling import desk_queries, queries
 
 from .day_queries import my_day_clinical
+from .day_rows import row_html
 
 # A local day anywhere on Earth lies within this much of the same UTC day.
 _WIDEST_OFFSET = dt.timedelta(hours=14)
@@ -65,6 +67,9 @@ def my_day(request):
             .select_related("location")
             .order_by("start")
         )
+        token, here = csrf_input(request), request.get_full_path()
+        for a in appointments:
+            a.html = row_html(a, csrf_input=token, here=here)
         shown = {a.patient_id: a.patient for a in appointments if a.alerts and a.alerts.any}
         if shown:
             audit_patients_viewed(
