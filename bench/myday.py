@@ -213,22 +213,19 @@ def my_day_reads(profile, day: dt.date) -> dict:
     from django.utils import timezone
 
     from patients.queries import alerts_for_patients, intake_statuses
-    from plans.day_queries import my_day_clinical
-    from scheduling import desk_queries, queries
+    from plans.day_queries import day_appointments, my_day_clinical
+    from scheduling import desk_queries
 
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(hours=14)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) + dt.timedelta(hours=14)
-    rows = desk_queries.with_plan_progress(
-        queries.appointments_between(start=start, end=end, practitioner_id=profile.pk)
-    )
-    appointments = [a for a in rows if a.start.astimezone(a.location.tz).date() == day]
+    appointments = day_appointments(profile.pk, day)
     alerts = alerts_for_patients({a.patient_id for a in appointments})
     statuses = intake_statuses({a.patient_id for a in appointments})
     for a in appointments:
         a.alerts = alerts.get(a.patient_id)
         a.patient.intake_status = statuses.get(a.patient_id)
     desk_queries.annotate_actions(appointments, timezone.now())
-    clinical = my_day_clinical(appointments, user=profile.user, day_start=start + dt.timedelta(hours=14))
+    clinical = my_day_clinical(
+        appointments, user=profile.user, day_start=dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    )
     return {
         "appointments": len(appointments),
         "with_last_visit": sum(1 for a in appointments if a.last_visit),

@@ -87,9 +87,8 @@ def row_html(a: Any, *, csrf_input: str, here: str) -> SafeString:
         badges.append(_intake_badge(intake))
     session = getattr(a, "plan_session", None)
     if session is not None:
-        badges.append(
-            f'<span class="badge text-bg-light border" data-testid="plan-progress">{escape(session.progress_label)}</span>'
-        )
+        label = escape(session.progress_label)
+        badges.append(f'<span class="badge text-bg-light border" data-testid="plan-progress">{label}</span>')
     if a.plan_done:
         badges.append(f'<span class="badge text-bg-light border" data-testid="plan-done">{escape(a.plan_done)}</span>')
     if a.review_due:
@@ -140,9 +139,8 @@ def row_html(a: Any, *, csrf_input: str, here: str) -> SafeString:
             '<button class="btn btn-sm btn-outline-primary" type="submit" data-testid="start-visit">Visit note</button>'
             "</form>"
         )
-    buttons.append(
-        f'<a class="btn btn-sm btn-outline-secondary" href="{_url("scheduling:desk_appointment", a.pk)}">Appointment</a>'
-    )
+    page = _url("scheduling:desk_appointment", a.pk)
+    buttons.append(f'<a class="btn btn-sm btn-outline-secondary" href="{page}">Appointment</a>')
     banner = " alert-banner" if alerts is not None and alerts.needs_review else ""
     html = (
         f'<div class="list-group-item{banner}" data-testid="appointment" data-appointment="{a.pk}">'
@@ -156,4 +154,3 @@ def row_html(a: Any, *, csrf_input: str, here: str) -> SafeString:
         f'<div class="d-flex flex-wrap gap-1">{"".join(buttons)}</div></div></div>'
     )
     return SafeString(html)  # fixed markup, every value escaped
-

@@ -14,13 +14,10 @@ from clinic.audit import audit_patients_viewed
 from clinic.models import PractitionerProfile, WorkingHours
 from clinic.queries import practitioner_zone
 from patients.queries import alerts_for_patients, intake_statuses
-from scheduling import desk_queries, queries
+from scheduling import desk_queries
 
-from .day_queries import my_day_clinical
+from .day_queries import day_appointments, my_day_clinical
 from .day_rows import row_html
-
-# A local day anywhere on Earth lies within this much of the same UTC day.
-_WIDEST_OFFSET = dt.timedelta(hours=14)
 
 
 def _practitioner_today(profile: PractitionerProfile | None) -> dt.date:
@@ -47,21 +44,15 @@ def my_day(request):
     hours: list = []
     clinical: dict = {"unsigned_notes": [], "reviews_due": []}
     if profile is not None:
-        # The UTC window that holds this local day in every zone; then keep the rows whose
-        # local date (in their own location's zone) is the day.
-        start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC) - _WIDEST_OFFSET
-        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) + _WIDEST_OFFSET
-        rows = desk_queries.with_plan_progress(
-            queries.appointments_between(start=start, end=end, practitioner_id=profile.pk)
-        )
-        appointments = [a for a in rows if a.start.astimezone(a.location.tz).date() == day]
+        appointments = day_appointments(profile.pk, day)
         alerts = alerts_for_patients({a.patient_id for a in appointments})
         statuses = intake_statuses({a.patient_id for a in appointments})
         for a in appointments:
             a.alerts = alerts.get(a.patient_id)
             a.patient.intake_status = statuses.get(a.patient_id)
         desk_queries.annotate_actions(appointments, timezone.now())
-        clinical = my_day_clinical(appointments, user=request.user, day_start=start + _WIDEST_OFFSET)
+        day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+        clinical = my_day_clinical(appointments, user=request.user, day_start=day_start)
         hours = list(
             WorkingHours.objects.filter(practitioner=profile, weekday=day.weekday())
             .select_related("location")

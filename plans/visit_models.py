@@ -147,9 +147,17 @@ class VisitRecord(models.Model):
 
     @property
     def pattern_label(self) -> str:
-        if self.pattern == Pattern.OTHER:
-            return self.pattern_other or "Other"
-        return self.get_pattern_display() if self.pattern else ""
+        return pattern_label(self.pattern, self.pattern_other)
+
+
+def pattern_label(pattern: str, other: str) -> str:
+    """The pattern as the notes name it; lists (My day's summaries) call this on plain values."""
+    if pattern == Pattern.OTHER:
+        return other or "Other"
+    return _PATTERN_LABELS.get(pattern, pattern) if pattern else ""
+
+
+_PATTERN_LABELS = {value: str(label) for value, label in Pattern.choices}
 
 
 class _VisitPart(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.audit import audit
 from patients.models import Patient
 
-from .visit_models import VisitPoint, VisitRecord
+from .visit_models import VisitPoint, VisitRecord, pattern_label
 from .visit_services import TECHNIQUE_FIELDS, PointEntry
 
 UNSIGNED_AFTER = dt.timedelta(hours=24)
@@ -184,7 +184,7 @@ def _summary(v: Mapping[str, Any], codes: Sequence[str]) -> str:
     if v["leg_pain_before"] is not None and v["leg_pain_after"] is not None:
         parts.append(f"leg pain {v['leg_pain_before']}→{v['leg_pain_after']}")
     if v["pattern"]:
-        parts.append(VisitRecord(pattern=v["pattern"], pattern_other=v["pattern_other"]).pattern_label)
+        parts.append(pattern_label(v["pattern"], v["pattern_other"]))
     if not v["signed_at"]:
         parts.append("unsigned")
     return " · ".join(parts)
