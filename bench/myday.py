@@ -214,7 +214,7 @@ def my_day_reads(profile, day: dt.date) -> dict:
 
     from patients.queries import alerts_for_patients, intake_statuses
     from plans.day_queries import day_appointments, my_day_clinical
-    from scheduling import desk_queries
+    from scheduling import rules
 
     appointments = day_appointments(profile.pk, day)
     alerts = alerts_for_patients({a.patient_id for a in appointments})
@@ -222,7 +222,10 @@ def my_day_reads(profile, day: dt.date) -> dict:
     for a in appointments:
         a.alerts = alerts.get(a.patient_id)
         a.patient.intake_status = statuses.get(a.patient_id)
-    desk_queries.annotate_actions(appointments, timezone.now())
+    now = timezone.now()
+    for a in appointments:
+        a.can_check_in = not rules.check_in_refusal(a, now)
+        a.can_no_show = not rules.no_show_refusal(a, now)
     clinical = my_day_clinical(
         appointments, user=profile.user, day_start=dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
     )

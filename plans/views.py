@@ -14,7 +14,7 @@ from clinic.audit import audit_patients_viewed
 from clinic.models import PractitionerProfile, WorkingHours
 from clinic.queries import practitioner_zone
 from patients.queries import alerts_for_patients, intake_statuses
-from scheduling import desk_queries
+from scheduling import rules
 
 from .day_queries import day_appointments, my_day_clinical
 from .day_rows import row_html
@@ -50,7 +50,12 @@ def my_day(request):
         for a in appointments:
             a.alerts = alerts.get(a.patient_id)
             a.patient.intake_status = statuses.get(a.patient_id)
-        desk_queries.annotate_actions(appointments, timezone.now())
+        now = timezone.now()
+        for a in appointments:
+            # The buttons My day offers, by the rules the services enforce (the desk's full set of
+            # actions and URLs, desk_queries.annotate_actions, is more than this page shows).
+            a.can_check_in = not rules.check_in_refusal(a, now)
+            a.can_no_show = not rules.no_show_refusal(a, now)
         day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
         clinical = my_day_clinical(appointments, user=request.user, day_start=day_start)
         hours = list(
