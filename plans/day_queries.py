@@ -93,7 +93,8 @@ def my_day_clinical(appointments: Sequence[Any], *, user, day_start: dt.datetime
         a.plan_done = a.review_due = None
         if session is not None and session.plan_id in plans:
             plan = plans[session.plan_id]
-            a.plan_done = f"{plan.done} of {plan.planned_sessions} done"
+            done: int = plan.done  # type: ignore[attr-defined]  # annotated by the query above
+            a.plan_done = f"{done} of {plan.planned_sessions} done"
             if plan.is_review(session.number) and (plan.pk, session.number) not in reviewed:
                 a.review_due = session.number
                 reviews_due.append(a)
