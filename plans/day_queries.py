@@ -1,5 +1,6 @@
-"""My day's clinical additions (issue 12 item 3): per patient the plan progress, a one-line summary of the
-last visit and the visit-note link; the practitioner's unsigned notes; the review prompts that are due.
+"""My day's reads (issue 12 item 3): the day's appointments with, per row, the visit note, "session k of N",
+plan progress and whether a review is due (all in the appointments' one query); per patient a one-line summary
+of the last visit; the practitioner's unsigned notes; the review prompts that are due.
 
 A fixed number of queries whatever the number of appointments (tests/plans/test_visit_my_day.py).
 """
@@ -11,24 +12,25 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from clinic.models import AuditEvent, Location
 from scheduling import desk_queries, queries
 from scheduling.models import Appointment, AppointmentStatus
 
-from .models import PlanReview, TreatmentPlan
-from .visit_models import VisitRecord
+from .models import PlanReview, PlanSession, is_review
 from .visit_queries import last_visit_summaries, unsigned_notes
 
 
 def day_appointments(practitioner_id: int, day: dt.date) -> list[Appointment]:
-    """The practitioner's appointments (not cancelled) on `day` in their location's own zone, in time order,
-    with "session k of N" joined.
+    """The practitioner's appointments (not cancelled) on `day` in their location's own zone, in time order.
 
     Each zone the clinic's locations use gets its own 24-hour UTC window (the day there), so only the
     day's rows are read and built, not the 52 hours that hold the day in every zone on Earth (half the
-    page's read time on a busy day).
+    page's read time on a busy day). Each row comes with its plan session ("session k of N") and, as
+    plain values: the visit note's id and signing time, the plan's size, review sessions and sessions
+    that took place, and whether this session's review is recorded (one query, not four).
     """
     zones: dict[str, list[int]] = {}
     for pk, name in Location.objects.values_list("pk", "timezone"):
@@ -45,6 +47,14 @@ def day_appointments(practitioner_id: int, day: dt.date) -> list[Appointment]:
     on_the_day = Q()
     for name, (start, end) in windows.items():
         on_the_day |= Q(location_id__in=zones[name], start__gte=start, start__lt=end)
+    plan = OuterRef("plan_session__plan_id")
+    took_place = (
+        PlanSession.objects.filter(plan_id=plan, appointment__status=AppointmentStatus.COMPLETED)
+        .order_by()
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     rows = desk_queries.with_plan_progress(
         queries.appointments_between(
             start=min(s for s, _ in windows.values()),
@@ -55,47 +65,36 @@ def day_appointments(practitioner_id: int, day: dt.date) -> list[Appointment]:
         # The practitioner is the viewer: their own row is not joined 26 times.
         .select_related(None)
         .select_related("service", "location", "room", "patient")
+        .annotate(
+            visit_id=F("visit__pk"),
+            visit_signed_at=F("visit__signed_at"),
+            plan_planned=F("plan_session__plan__planned_sessions"),
+            plan_review_sessions=F("plan_session__plan__review_sessions"),
+            plan_took_place=Coalesce(Subquery(took_place, output_field=IntegerField()), 0),
+            review_recorded=Exists(
+                PlanReview.objects.filter(plan_id=plan, session_number=OuterRef("plan_session__number"))
+            ),
+        )
     )
     # The same rule, checked on the instances: a row is on the day when its local date is the day.
     return [a for a in rows if a.start.astimezone(a.location.tz).date() == day]
 
 
 def my_day_clinical(appointments: Sequence[Any], *, user, day_start: dt.datetime) -> dict:
-    # Appointment rows; the page's own attributes (visit_pk, last_visit, ...) are put on each one.
+    """The clinical additions for rows from day_appointments(); the page's attributes (visit_pk,
+    last_visit, plan_done, review_due) are put on each one."""
     appts: list[Any] = list(appointments)
-    visits = {
-        v["appointment_id"]: v
-        for v in VisitRecord.objects.filter(appointment__in=[a.pk for a in appts]).values(
-            "appointment_id", "pk", "signed_at"
-        )
-    }
     summaries = last_visit_summaries({a.patient_id for a in appts}, before=day_start)
-    plan_ids = {a.plan_session.plan_id for a in appts if getattr(a, "plan_session", None) is not None}
-    plans: dict[int, TreatmentPlan] = {}
-    reviewed: set[tuple[int, int]] = set()
-    if plan_ids:
-        # Each plan with the number of its sessions that took place, in one query.
-        plans = {
-            p.pk: p
-            for p in TreatmentPlan.objects.filter(pk__in=plan_ids)
-            .only("pk", "planned_sessions", "review_sessions")
-            .annotate(done=Count("sessions", filter=Q(sessions__appointment__status=AppointmentStatus.COMPLETED)))
-            .order_by()
-        }
-        reviewed = set(PlanReview.objects.filter(plan_id__in=plan_ids).values_list("plan_id", "session_number"))
     reviews_due = []
     for a in appts:
-        v = visits.get(a.pk)
-        a.visit_pk = v["pk"] if v else None
-        a.visit_signed = bool(v and v["signed_at"])
+        a.visit_pk = a.visit_id
+        a.visit_signed = bool(a.visit_signed_at)
         a.last_visit = summaries.get(a.patient_id, "")
         session = getattr(a, "plan_session", None)
         a.plan_done = a.review_due = None
-        if session is not None and session.plan_id in plans:
-            plan = plans[session.plan_id]
-            done: int = plan.done  # type: ignore[attr-defined]  # annotated by the query above
-            a.plan_done = f"{done} of {plan.planned_sessions} done"
-            if plan.is_review(session.number) and (plan.pk, session.number) not in reviewed:
+        if session is not None:
+            a.plan_done = f"{a.plan_took_place} of {a.plan_planned} done"
+            if is_review(session.number, a.plan_planned, a.plan_review_sessions) and not a.review_recorded:
                 a.review_due = session.number
                 reviews_due.append(a)
     shown = sorted({a.patient_id for a in appts if a.last_visit})

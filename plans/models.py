@@ -164,7 +164,12 @@ class TreatmentPlan(models.Model):
         return self.status in OPEN_STATUSES
 
     def is_review(self, number: int) -> bool:
-        return number == self.planned_sessions or number in (self.review_sessions or [])
+        return is_review(number, self.planned_sessions, self.review_sessions)
+
+
+def is_review(number: int, planned_sessions: int, review_sessions: list[int] | None) -> bool:
+    """Is session `number` a review: a planned review session, or the plan's last (My day calls this on values)."""
+    return number == planned_sessions or number in (review_sessions or [])
 
 
 class PlanSession(models.Model):

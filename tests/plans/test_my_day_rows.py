@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from plans import visit_services as vs
-from plans.models import PlanSession, PlanTemplate, TreatmentPlan
+from plans.models import PlanReview, PlanSession, PlanTemplate, TreatmentPlan
 from tests import factories as f
 
 URL = reverse("plans:my_day")
@@ -35,6 +35,24 @@ def appt(setup, day: int, hour: int, minute: int = 0, **kw):
     )
 
 
+def plan_for(patient, practitioner, sessions: dict[int, object]):
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        practitioner=practitioner,
+        template=PlanTemplate.objects.get(name="Sciatica - acute"),
+        acuity="acute",
+        start_date=dt.date(2026, 3, 1),
+        planned_sessions=6,
+        cadence=[2],
+        review_sessions=[3],
+        status="active",
+        created_by=practitioner.user,
+    )
+    for n, a in sessions.items():
+        PlanSession.objects.create(plan=plan, number=n, appointment=a, of_total=6)
+    return plan
+
+
 def row(html: str, appointment) -> str:
     start = html.index(f'data-appointment="{appointment.pk}"')
     end = html.find('data-testid="appointment"', start + 1)
@@ -52,19 +70,7 @@ def test_a_row_shows_everything_about_the_visit_and_escapes_what_people_typed(pr
         attendance_confirmed_at=NOW - dt.timedelta(days=1),
         attendance_confirmed_via="sms",
     )
-    plan = TreatmentPlan.objects.create(
-        patient=patient,
-        practitioner=practitioner,
-        template=PlanTemplate.objects.get(name="Sciatica - acute"),
-        acuity="acute",
-        start_date=dt.date(2026, 3, 1),
-        planned_sessions=6,
-        cadence=[2],
-        review_sessions=[3],
-        status="active",
-        created_by=practitioner.user,
-    )
-    PlanSession.objects.create(plan=plan, number=2, appointment=a, of_total=6)
+    plan_for(patient, practitioner, {2: a})
 
     html = row(practitioner_client.get(URL).content.decode(), a)
 
@@ -143,3 +149,35 @@ def test_my_day_asks_the_same_queries_for_one_patient_or_ten(practitioner_client
     with django_assert_num_queries(len(one)):
         html = practitioner_client.get(URL).content.decode()
     assert html.count('data-testid="appointment"') == 10
+
+
+def test_a_recorded_review_is_not_prompted_and_only_sessions_that_took_place_count(
+    practitioner_client, practitioner, ny
+):
+    rob, dana = f.PatientFactory(full_name="Reviewed Rob"), f.PatientFactory(full_name="Due Dana")
+    rob_plan = plan_for(
+        rob,
+        practitioner,
+        {1: appt(ny, 3, 10, patient=rob, status="completed"), 2: appt(ny, 6, 10, patient=rob, status="no_show")},
+    )
+    rob_today = appt(ny, 10, 10, patient=rob)
+    PlanSession.objects.create(plan=rob_plan, number=3, appointment=rob_today, of_total=6)
+    PlanReview.objects.create(
+        plan=rob_plan, session_number=3, decision="continue", improved=True, decided_by=practitioner.user
+    )
+    dana_today = appt(ny, 10, 11, patient=dana)
+    plan_for(
+        dana,
+        practitioner,
+        {
+            1: appt(ny, 3, 11, patient=dana, status="completed"),
+            2: appt(ny, 6, 11, patient=dana, status="completed"),
+            3: dana_today,
+        },
+    )
+
+    html = practitioner_client.get(URL).content.decode()
+
+    assert "1 of 6 done" in row(html, rob_today) and 'data-testid="review-due"' not in row(html, rob_today)
+    assert "2 of 6 done" in row(html, dana_today) and 'data-testid="review-due"' in row(html, dana_today)
+    assert "Due Dana (session 3)" in html and "Reviewed Rob (session" not in html
