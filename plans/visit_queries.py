@@ -132,6 +132,8 @@ def unsigned_notes(author, *, now: dt.datetime | None = None) -> list[VisitRecor
     return list(
         VisitRecord.objects.filter(author=author, signed_at__isnull=True, created_at__lte=cutoff)
         .select_related("patient", "appointment")
+        # What My day's list shows (name, date, link): not the notes' and patients' every column.
+        .only("pk", "created_at", "patient__full_name", "appointment__start")
         .order_by("created_at")
     )
 
