@@ -10,17 +10,19 @@ from django.conf import settings
 from . import dispatch, services
 
 
-@shared_task(acks_late=True)
-def dispatch_outbox(helper: bool = False) -> dict:
+@shared_task(bind=True, acks_late=True)
+def dispatch_outbox(self, helper: bool = False) -> dict:
     """Beat runs this every minute (and commits nudge it): send every due outbox message.
 
     Exactly-once comes from the rows, not from the task: a duplicate or redelivered task finds
     nothing left to claim. When more is due than one batch, it asks for OUTBOX_DISPATCHERS - 1
-    helpers, so the worker's other processes share the backlog (helpers ask for none)."""
+    helpers, so the worker's other processes share the backlog (helpers ask for none). Helpers go
+    to the queue this task came from: the workers that serve the outbox, with its settings."""
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
 
     def ask_for_helpers() -> None:
         for _ in range(settings.OUTBOX_DISPATCHERS - 1):
-            dispatch_outbox.delay(helper=True)
+            dispatch_outbox.apply_async(kwargs={"helper": True}, queue=queue)
 
     result = dispatch.outbox_dispatch(on_backlog=None if helper else ask_for_helpers)
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried, "missed": result.missed}
