@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from . import phones
@@ -36,6 +36,13 @@ def practitioner_zone(practitioner: PractitionerProfile | int | None) -> zoneinf
     if practitioner is None:
         return zone_of_locations([])
     return zone_of_locations(Location.objects.filter(practitioners=practitioner).only("timezone", "name", "active"))
+
+
+def locations_marking_practitioner(practitioner: PractitionerProfile | int) -> list[Location]:
+    """Every location, each with `works_here` (whether the practitioner works there), in one query: for
+    pages that need the clinic's zones and the practitioner's (My day: one query instead of two)."""
+    mine = Location.objects.filter(pk=OuterRef("pk"), practitioners=practitioner)
+    return list(Location.objects.annotate(works_here=Exists(mine)))
 
 
 def zone_of_locations(locations) -> zoneinfo.ZoneInfo:

@@ -12,17 +12,12 @@ from django.utils import timezone
 from clinic import access, dates
 from clinic.audit import audit_patients_viewed
 from clinic.models import PractitionerProfile, WorkingHours
-from clinic.queries import practitioner_zone
+from clinic.queries import locations_marking_practitioner, zone_of_locations
 from patients.queries import alerts_for_patients, intake_statuses
 from scheduling import rules
 
 from .day_queries import day_appointments, my_day_clinical
 from .day_rows import row_html
-
-
-def _practitioner_today(profile: PractitionerProfile | None) -> dt.date:
-    """Today where the practitioner works (clinic.queries.practitioner_zone)."""
-    return timezone.now().astimezone(practitioner_zone(profile)).date()
 
 
 @access.role_required(access.PRACTITIONER)
@@ -34,7 +29,9 @@ def my_day(request):
     event (one insert per page view).
     """
     profile = PractitionerProfile.objects.filter(user=request.user).select_related("user").first()
-    today = _practitioner_today(profile)
+    # The clinic's locations (for the day's zones) and the practitioner's (for their today) in one read.
+    locations = locations_marking_practitioner(profile) if profile is not None else []
+    today = timezone.now().astimezone(zone_of_locations([loc for loc in locations if loc.works_here])).date()
     raw_day = request.GET.get("day", "")
     day = dates.parse_day(raw_day) if raw_day else today
     if day is None:
@@ -44,7 +41,7 @@ def my_day(request):
     hours: list = []
     clinical: dict = {"unsigned_notes": [], "reviews_due": []}
     if profile is not None:
-        appointments = day_appointments(profile.pk, day)
+        appointments = day_appointments(profile.pk, day, locations=locations)
         alerts = alerts_for_patients({a.patient_id for a in appointments})
         statuses = intake_statuses({a.patient_id for a in appointments})
         for a in appointments:

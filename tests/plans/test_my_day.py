@@ -123,16 +123,17 @@ def test_a_practitioner_without_a_profile_gets_a_clear_page(client, db):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_patients(practitioner_client, ny, django_assert_max_num_queries):
-    # 16 with one patient on a session's first request (session, user, profile, zones, appointments, alerts,
-    # intake, notes, last visits, plans with their counts, reviews, unsigned notes, hours...): nothing per row.
+    # 15 with one patient on a session's first request (session, user, profile, the locations with the
+    # practitioner's marked, appointments, alerts, intake, last visits, reviews, unsigned notes, hours...):
+    # nothing per row.
     appt(ny, 10, 9)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(17):
         page(practitioner_client.get(URL))
     for hour in range(10, 17):
         p = f.PatientFactory()
         f.SafetyFlagFactory(patient=p, category="precaution", code=f"p{hour}", label=f"Precaution {hour}")
         appt(ny, 10, hour, room=ny.rooms[hour % 2], patient=p)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(17):
         html = page(practitioner_client.get(URL))
     assert html.count('data-testid="appointment"') == 8
 

@@ -93,7 +93,7 @@ def test_my_day_queries_are_bounded_with_visits_and_plans(
         v = vs.visit_start(appointment=old, by=practitioner.user)
         save(v, practitioner.user, ["BL40", "GB30"], leg_pain_before=6, leg_pain_after=3)
         plan_for(p, practitioner, {1: old, 2: appt(ny, 10, hour, patient=p)})
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(20):
         html = practitioner_client.get(URL).content.decode()
     assert html.count('data-testid="last-visit"') == 8
 
