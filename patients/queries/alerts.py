@@ -60,16 +60,11 @@ def alerts_for_patients(patient_ids: Iterable[int]) -> dict[int, Alerts]:
             FlagCategory.CONTRAINDICATION: a.contraindications,
             FlagCategory.PRECAUTION: a.precautions,
         }[FlagCategory(flag.category)].append(flag)
-    latest_ids = (
-        Patient.objects.filter(pk__in=ids)
-        .annotate(
-            last_review_id=Subquery(
-                SafetyReview.objects.filter(patient=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
-            )
-        )
-        .values_list("last_review_id", flat=True)
-    )
-    for review in SafetyReview.objects.filter(pk__in=[i for i in latest_ids if i]).select_related("reviewed_by"):
+    # Each patient's latest review, in the same read as the reviews (a correlated subquery): the ids used
+    # to be read first, one more round trip for My day and the chart.
+    latest = SafetyReview.objects.filter(patient=OuterRef("patient_id")).order_by("-created_at", "-id").values("pk")[:1]
+    reviews = SafetyReview.objects.filter(patient_id__in=ids, pk=Subquery(latest)).select_related("reviewed_by")
+    for review in reviews:
         out[review.patient_id].last_review = review
     return out
 

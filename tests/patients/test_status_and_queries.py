@@ -89,3 +89,21 @@ def test_the_chart_runs_a_bounded_number_of_queries(
         response = practitioner_client.get(reverse("patients:chart", kwargs={"pk": patient.pk}))
 
     assert response.status_code == 200
+
+
+def test_alerts_show_each_patients_latest_review_in_two_queries(practitioner, django_assert_num_queries):
+    referred, cleared, never = f.PatientFactory.create_batch(3)
+    for p in (referred, cleared):
+        f.SafetyFlagFactory(patient=p)
+    safety_review_record(patient=cleared, reviewed_by=practitioner.user, decision="refer", note="See GP.")
+    safety_review_record(patient=cleared, reviewed_by=practitioner.user, decision="clear", note="GP says fine.")
+    safety_review_record(patient=referred, reviewed_by=practitioner.user, decision="refer", note="A&E today.")
+
+    with django_assert_num_queries(2):
+        alerts = alerts_for_patients([referred.pk, cleared.pk, never.pk])
+        names = {pid: a.last_review.reviewed_by.full_name for pid, a in alerts.items() if a.last_review}
+
+    assert alerts[referred.pk].referred and alerts[referred.pk].last_review.note == "A&E today."
+    assert not alerts[cleared.pk].referred and alerts[cleared.pk].last_review.note == "GP says fine."
+    assert alerts[never.pk].last_review is None
+    assert names == {referred.pk: practitioner.user.full_name, cleared.pk: practitioner.user.full_name}
