@@ -34,6 +34,8 @@ from plans.models import PlanTemplate, ReviewDecision, TreatmentPlan
 from scheduling import services as scheduling_services
 from scheduling.models import Appointment
 
+# Seven patients per plan type: figures from fewer than five are not shown, and each plan's visits go through the
+# real services (about half a second each), so more would slow the seed for little.
 # (full name, date of birth, plan acuity, days before today the plan started, leg pain at intake 0-10).
 # Starts fall inside the report's default range (the last 90 days) and every plan ends over a week before
 # today, clear of the demo week.
@@ -43,24 +45,18 @@ HISTORY = [
     ("Owen Price", "1987-01-23", "acute", 68, 9),
     ("Sophie Turner", "1992-06-30", "acute", 62, 6),
     ("Liam Gallagher", "1970-03-11", "acute", 56, 8),
-    ("Nadia Hussain", "1983-12-05", "acute", 50, 7),
     ("Peter Lawson", "1955-09-19", "acute", 44, 8),
-    ("Zara Ahmed", "1996-02-08", "acute", 38, 9),
     ("Colin Reid", "1966-07-27", "acute", 32, 6),
-    ("Helen Baxter", "1974-11-16", "acute", 28, 7),
     ("Victor Alvarez", "1968-05-04", "chronic", 84, 7),
     ("Diane Porter", "1958-10-21", "chronic", 80, 6),
     ("Marcus Bell", "1981-02-13", "chronic", 76, 8),
     ("Yuki Tanaka", "1976-09-09", "chronic", 72, 7),
     ("Brenda Shaw", "1963-01-29", "chronic", 68, 6),
     ("Ahmed Farouk", "1971-06-17", "chronic", 64, 8),
-    ("Joan McBride", "1950-04-24", "chronic", 60, 7),
-    ("Ricardo Silva", "1985-12-01", "chronic", 56, 6),
-    ("Eleanor Fox", "1967-08-06", "chronic", 52, 8),
     ("Tariq Malik", "1978-03-15", "chronic", 50, 7),
 ]
 # Not meaningfully better (the others gain about 40-60% on leg pain, 30% on function).
-NOT_BETTER = {"Peter Lawson", "Colin Reid", "Brenda Shaw", "Ricardo Silva", "Tariq Malik"}
+NOT_BETTER = {"Peter Lawson", "Colin Reid", "Brenda Shaw", "Tariq Malik"}
 FUNCTION_ANSWERS = {  # a moderate disability at intake; the scale is 0-5 per item
     "fi_pain": 3,
     "fi_personal_care": 2,
