@@ -14,6 +14,7 @@ from django.utils.html import escape
 from clinic.models import Location, PractitionerProfile, Role, Room, Service, User, WorkingHours
 from patients.models import Patient
 from plans.management.commands.seed_demo import DEMO_PASSWORD
+from plans.management.demo_history import HISTORY
 from scheduling.models import Appointment, AppointmentStatus
 
 
@@ -63,7 +64,8 @@ def test_the_demo_clinic_has_what_the_issue_asks_for(seeded):
     assert PractitionerProfile.objects.count() == 3
     assert User.objects.filter(role=Role.FRONT_DESK).count() == 1
     assert User.objects.filter(role=Role.MANAGER).count() == 1
-    assert Patient.objects.count() == 25
+    # The demo's 25, and the treatment-plan history's patients (added by the desk, no login).
+    assert Patient.objects.count() == 25 + len(HISTORY)
     assert Patient.objects.filter(user__isnull=False).count() == 20
 
 
@@ -184,3 +186,29 @@ def test_seeding_again_the_same_day_adds_nothing_and_a_later_day_only_fills_new_
     added = Appointment.objects.exclude(pk__in=[a.pk for a in before])
     assert added.exists()
     assert not {(a.location_id, _local_day(a)) for a in added} & {(a.location_id, _local_day(a)) for a in before}
+
+
+def test_the_manager_sees_outcome_figures_and_a_chart_for_acute_and_chronic_plans(demo_week, client):
+    from plans.models import PlanOutcome, TreatmentPlan
+    from plans.reports.outcomes import gather, outcomes_by_plan_type
+    from plans.reports.queries import Scope, outcome_rows, outcomes_inputs
+
+    with time_machine.travel(WEDNESDAY, tick=False):
+        scope = Scope(dt.date(2026, 6, 10) - dt.timedelta(days=89), dt.date(2026, 6, 10))
+        rows = gather(outcome_rows(scope))
+        # The stored summaries the services refreshed agree with a recomputation from every score.
+        assert rows == outcomes_by_plan_type(outcomes_inputs(scope))
+        assert PlanOutcome.objects.count() == TreatmentPlan.objects.count() == len(HISTORY)
+        # "Sciatica - acute", "Sciatica - chronic (Tu 2024)"
+        shown = {(r.plan_type.split()[2].capitalize(), r.moment): r.improved for r in rows}
+        for acuity in ("Acute", "Chronic"):
+            for moment in ("review", "end"):
+                improved = shown[(acuity, moment)]
+                assert improved.n >= 5 and improved.value is not None, (acuity, moment, improved)
+        assert 0 < shown[("Acute", "end")].value < 100  # most improve, some do not
+
+        client.post(reverse("login"), {"username": "manager@demo.acuclinic.test", "password": DEMO_PASSWORD})
+        html = client.get(reverse("plans:report", args=["outcomes"])).content.decode()
+        assert "Nothing in this range" not in html
+        assert "<svg" in html and "Sciatica - acute" in html and "Sciatica - chronic" in html
+    assert "Treatment-plan history (last 3 months): 14 new finished treatment plans." in demo_week

@@ -34,6 +34,7 @@ from clinic.models import (
 )
 from patients import services as patient_services
 from patients.models import Patient
+from plans.management.demo_history import HistoryResult, seed_history
 from plans.management.demo_week import WeekResult, seed_week
 
 DEMO_PASSWORD = "acuclinic-demo-2026"
@@ -58,6 +59,7 @@ class Demo:
     patients: list[Patient] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, who)
     week: WeekResult | None = None
+    history: HistoryResult | None = None
 
 
 # --- the data -------------------------------------------------------------------------------
@@ -349,8 +351,32 @@ def seed_appointments(demo: Demo) -> None:
     demo.week = seed_week(patients_by_location=by_location, services=demo.services, desk=demo.front_desk)
 
 
-# Later issues: append steps here (e.g. treatment plans after seed_appointments).
-STEPS = [seed_policy, seed_locations, seed_services, seed_staff, seed_practitioners, seed_patients, seed_appointments]
+def seed_plan_history(demo: Demo) -> None:
+    """Three months of finished acute and chronic sciatica plans with scores, for the outcome report."""
+    from plans.models import PlanTemplate
+
+    templates = {t.acuity: t for t in PlanTemplate.objects.filter(active=True, acuity__in=["acute", "chronic"])}
+    assert demo.front_desk is not None
+    demo.history = seed_history(
+        locations=list(demo.locations.values()),
+        practitioners=demo.practitioners,
+        templates=templates,
+        initial_service=demo.services[str(ServiceKind.INITIAL)],
+        desk=demo.front_desk,
+    )
+
+
+# Later issues: append steps here.
+STEPS = [
+    seed_policy,
+    seed_locations,
+    seed_services,
+    seed_staff,
+    seed_practitioners,
+    seed_patients,
+    seed_appointments,
+    seed_plan_history,
+]
 
 
 def run(*, steps=None) -> Demo:
@@ -381,6 +407,8 @@ class Command(BaseCommand):
             out.write(f"  {location.name} ({location.timezone}): {rooms}")
         if demo.week is not None:
             out.write(f"  The demo week: {demo.week.summary()}.")
+        if demo.history is not None:
+            out.write(f"  Treatment-plan history (last 3 months): {demo.history.summary()}.")
         out.write("")
         out.write(f"Demo logins (password for every account: {DEMO_PASSWORD})")
         role_w = max(len(role) for role, _, _ in demo.logins)
