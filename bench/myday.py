@@ -209,26 +209,10 @@ def run(args) -> dict:
 
 
 def my_day_reads(profile, day: dt.date) -> dict:
-    """What plans.views.my_day reads for one day, without the request and template."""
-    from django.utils import timezone
+    """What plans.views.my_day reads for one day (plans.day_queries.my_day_reads), without the request and template."""
+    from plans.day_queries import my_day_reads as reads
 
-    from patients.queries import alerts_for_patients, intake_statuses
-    from plans.day_queries import day_appointments, my_day_clinical
-    from scheduling import rules
-
-    appointments = day_appointments(profile.pk, day)
-    alerts = alerts_for_patients({a.patient_id for a in appointments})
-    statuses = intake_statuses({a.patient_id for a in appointments})
-    for a in appointments:
-        a.alerts = alerts.get(a.patient_id)
-        a.patient.intake_status = statuses.get(a.patient_id)
-    now = timezone.now()
-    for a in appointments:
-        a.can_check_in = not rules.check_in_refusal(a, now)
-        a.can_no_show = not rules.no_show_refusal(a, now)
-    clinical = my_day_clinical(
-        appointments, user=profile.user, day_start=dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-    )
+    appointments, clinical = reads(profile.pk, day, user=profile.user)
     return {
         "appointments": len(appointments),
         "with_last_visit": sum(1 for a in appointments if a.last_visit),

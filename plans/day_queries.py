@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clinic.models import AuditEvent, Location
-from scheduling import desk_queries, queries
+from patients.queries import alerts_for_patients, intake_statuses
+from scheduling import desk_queries, queries, rules
 from scheduling.models import Appointment, AppointmentStatus
 
 from .models import PlanReview, PlanSession, is_review
@@ -146,3 +148,23 @@ def my_day_clinical(appointments: Sequence[Any], *, user, day_start: dt.datetime
             for pid in shown
         )
     return {"unsigned_notes": unsigned_notes(user), "reviews_due": reviews_due}
+
+
+def my_day_reads(
+    profile_id: int, day: dt.date, *, user, locations: Iterable[Location] | None = None, now: dt.datetime | None = None
+) -> tuple[list[Any], dict]:
+    """Everything My day shows for one practitioner's day: the appointments with each patient's
+    alerts, intake status and the two buttons the page offers (check in, no-show: by the rules the
+    services enforce; the desk's full set of actions is more than this page shows), and the
+    clinical additions (last visits, plan progress, unsigned notes, reviews due)."""
+    now = now or timezone.now()
+    appointments: list[Any] = list(day_appointments(profile_id, day, locations=locations))
+    alerts = alerts_for_patients({a.patient_id for a in appointments})
+    statuses = intake_statuses({a.patient_id for a in appointments})
+    for a in appointments:
+        a.alerts = alerts.get(a.patient_id)
+        a.patient.intake_status = statuses.get(a.patient_id)
+        a.can_check_in = not rules.check_in_refusal(a, now)
+        a.can_no_show = not rules.no_show_refusal(a, now)
+    day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    return appointments, my_day_clinical(appointments, user=user, day_start=day_start)

@@ -13,10 +13,8 @@ from clinic import access, dates
 from clinic.audit import audit_patients_viewed
 from clinic.models import PractitionerProfile, WorkingHours
 from clinic.queries import locations_marking_practitioner, zone_of_locations
-from patients.queries import alerts_for_patients, intake_statuses
-from scheduling import rules
 
-from .day_queries import day_appointments, my_day_clinical
+from .day_queries import my_day_reads
 from .day_rows import row_html
 
 
@@ -41,20 +39,7 @@ def my_day(request):
     hours: list = []
     clinical: dict = {"unsigned_notes": [], "reviews_due": []}
     if profile is not None:
-        appointments = day_appointments(profile.pk, day, locations=locations)
-        alerts = alerts_for_patients({a.patient_id for a in appointments})
-        statuses = intake_statuses({a.patient_id for a in appointments})
-        for a in appointments:
-            a.alerts = alerts.get(a.patient_id)
-            a.patient.intake_status = statuses.get(a.patient_id)
-        now = timezone.now()
-        for a in appointments:
-            # The buttons My day offers, by the rules the services enforce (the desk's full set of
-            # actions and URLs, desk_queries.annotate_actions, is more than this page shows).
-            a.can_check_in = not rules.check_in_refusal(a, now)
-            a.can_no_show = not rules.no_show_refusal(a, now)
-        day_start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-        clinical = my_day_clinical(appointments, user=request.user, day_start=day_start)
+        appointments, clinical = my_day_reads(profile.pk, day, user=request.user, locations=locations)
         hours = list(
             WorkingHours.objects.filter(practitioner=profile, weekday=day.weekday())
             .select_related("location")
