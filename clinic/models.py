@@ -1,4 +1,6 @@
-"""The practice: users and roles, locations, rooms, services, practitioners, hours, policy, audit."""
+"""The practice: users and roles, locations, rooms, services, practitioners, hours, policy, points.
+
+The audit log's model lives in audit_models.py and is imported here (it is part of this app)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import phones
+from .audit_models import AuditEvent, AuditEventQuerySet, AuditLogIsAppendOnly  # noqa: F401  (models of this app)
 from .reminder_offsets import CHANNELS, DEFAULT_OFFSETS, MAX_OFFSET_MINUTES, MIN_OFFSET_MINUTES, Offset
 
 
@@ -423,60 +426,6 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M:%S}"
-
-
-class AuditLogIsAppendOnly(Exception):
-    """Raised on any attempt to change or remove an audit event."""
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AuditLogIsAppendOnly("Audit events cannot be changed.")
-
-    def delete(self):
-        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
-
-
-class AuditEvent(models.Model):
-    """Who looked at or changed what, and from where. Append-only: the model refuses updates and
-    deletes, and on PostgreSQL a trigger refuses them in the database too (migration 0006)."""
-
-    REPR_LENGTH = 200
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events")
-    action = models.CharField(max_length=32)  # view, create, update, sign, amend, login, role_change, ...
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, blank=True)
-    # The record's readable name when the event was written ("Patient Pat Owner"): the row may be renamed
-    # or archived later, and the log must still say what it was.
-    object_repr = models.CharField("record", max_length=REPR_LENGTH, blank=True)
-    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.CharField(max_length=255, blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor or 'system'} {self.action} {self.record_label}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AuditLogIsAppendOnly("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
-
-    @property
-    def record_label(self) -> str:
-        if self.object_repr:
-            return self.object_repr
-        return f"{self.object_type} #{self.object_id}" if self.object_id else self.object_type
 
 
 class PregnancyCaution(models.TextChoices):
